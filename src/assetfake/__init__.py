@@ -1,0 +1,1 @@
+"""assetfake: a stateful fake of the Assets API for testing its clients."""

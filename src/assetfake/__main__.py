@@ -1,0 +1,3 @@
+from assetfake.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""The fake's clock: manual (moves only when told) or realtime (wall clock times speed).
+
+The domain never reads the wall clock itself: a realtime clock is handed its time source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal, Protocol
+
+from assetfake.domain.timestamps import format_ms, seconds_to_ms, to_datetime
+
+ClockMode = Literal["manual", "realtime"]
+
+
+class Clock(Protocol):
+    mode: ClockMode
+    speed: float
+
+    def now_ms(self) -> int: ...
+
+    def now(self) -> datetime: ...
+
+
+class ManualClock:
+    """A clock that moves only through :meth:`advance`, :meth:`sleep` or the world's idle run."""
+
+    mode: ClockMode = "manual"
+
+    def __init__(self, start_ms: int, speed: float = 1.0) -> None:
+        self._now_ms = start_ms
+        self.speed = speed
+
+    def now_ms(self) -> int:
+        return self._now_ms
+
+    def now(self) -> datetime:
+        """The current instant, a timezone-aware UTC datetime."""
+        return to_datetime(self._now_ms)
+
+    def isoformat(self) -> str:
+        return format_ms(self._now_ms)
+
+    def advance(self, seconds: float = 0.0) -> datetime:
+        """Move the clock forward; transitions due in between happen at their own instants."""
+        if seconds < 0:
+            raise ValueError(f"the clock cannot go backwards (advance by {seconds} s)")
+        self._now_ms += seconds_to_ms(seconds)
+        return self.now()
+
+    def sleep(self, seconds: float) -> None:
+        """A drop-in for ``time.sleep`` in the client under test: advances the fake's clock."""
+        self.advance(seconds)
+
+    def advance_to_ms(self, instant_ms: int) -> None:
+        if instant_ms > self._now_ms:
+            self._now_ms = instant_ms
+
+
+class RealtimeClock:
+    """Follows a monotonic time source, times ``speed``, from ``start_ms``."""
+
+    mode: ClockMode = "realtime"
+
+    def __init__(self, start_ms: int, source: Callable[[], float], speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self._start_ms = start_ms
+        self._source = source
+        self._origin = source()
+        self._offset_ms = 0
+        self.speed = speed
+
+    def now_ms(self) -> int:
+        elapsed = (self._source() - self._origin) * self.speed
+        return self._start_ms + self._offset_ms + seconds_to_ms(elapsed)
+
+    def now(self) -> datetime:
+        return to_datetime(self.now_ms())
+
+    def isoformat(self) -> str:
+        return format_ms(self.now_ms())
+
+    def advance(self, seconds: float = 0.0) -> datetime:
+        """Jump ahead of the wall clock (useful to skip waiting in a realtime server)."""
+        if seconds < 0:
+            raise ValueError(f"the clock cannot go backwards (advance by {seconds} s)")
+        self._offset_ms += seconds_to_ms(seconds)
+        return self.now()
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def advance_to_ms(self, instant_ms: int) -> None:
+        now = self.now_ms()
+        if instant_ms > now:
+            self._offset_ms += instant_ms - now

@@ -1,0 +1,48 @@
+"""Milliseconds since the epoch, the domain's one unit of time, and its RFC 3339 form."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+def format_ms(ms: int) -> str:
+    """``2024-06-01T00:00:00.000Z`` for an instant given in epoch milliseconds."""
+    moment = EPOCH + timedelta(milliseconds=ms)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def to_datetime(ms: int) -> datetime:
+    return EPOCH + timedelta(milliseconds=ms)
+
+
+def from_datetime(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def parse_rfc3339(text: str) -> int:
+    """Epoch milliseconds of an RFC 3339 timestamp; ``ValueError`` if it is not one."""
+    match = _RFC3339.match(text)
+    if match is None:
+        raise ValueError(f"expected an RFC 3339 timestamp such as 2024-06-01T00:00:00Z, got {text!r}")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:  # e.g. month 13
+        raise ValueError(f"not a valid timestamp: {text!r}") from exc
+    frac = match.group(7)
+    if frac and len(frac) > 7:  # fromisoformat keeps microseconds only
+        moment = moment.replace(microsecond=int(frac[1:7]))
+    return from_datetime(moment)
+
+
+def seconds_to_ms(seconds: float) -> int:
+    return int(round(seconds * 1000))

@@ -1,0 +1,150 @@
+"""``AssetFake``: the fake as a Python object — app, clients, clock, state, live server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from assetfake.domain.clock import ClockMode
+from assetfake.domain.resources import Backfill, Materialization, Run
+from assetfake.domain.world import World
+from assetfake.http.app import AssetsApp
+from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
+from assetfake.scenario import Scenario
+from assetfake.testing.server import LiveServer
+from assetfake.testing.transport import SyncASGITransport
+
+ScenarioSource = str | os.PathLike[str] | dict[str, Any] | Scenario | None
+
+BASE_URL = "http://assetfake"
+
+
+class FakeClock:
+    """The fake's clock. Always the current world's (it survives ``reset``)."""
+
+    def __init__(self, namespace: Namespace) -> None:
+        self._namespace = namespace
+
+    @property
+    def mode(self) -> ClockMode:
+        return self._namespace.world.clock.mode
+
+    def now(self) -> datetime:
+        with self._namespace.lock:
+            return self._namespace.world.clock.now()
+
+    def advance(self, seconds: float = 0.0) -> datetime:
+        """Move the clock forward and process every transition due in between."""
+        with self._namespace.lock:
+            world = self._namespace.world
+            _advance(world, seconds)
+            world.catch_up()
+            return world.clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        """Inject this in place of ``time.sleep`` into the client under test."""
+        self.advance(seconds)
+
+
+def _advance(world: World, seconds: float) -> None:
+    advance = getattr(world.clock, "advance", None)
+    if advance is None:
+        raise TypeError("this clock cannot be advanced")
+    advance(seconds)
+
+
+class FakeState:
+    """Read access to the current world, as API resources."""
+
+    def __init__(self, namespace: Namespace) -> None:
+        self._namespace = namespace
+
+    def runs(self, asset: str | None = None) -> list[Run]:
+        """Every run (of one asset, or all), oldest first."""
+        with self._namespace.lock:
+            return self._namespace.world.runs(asset)
+
+    def backfills(self, asset: str | None = None) -> list[Backfill]:
+        with self._namespace.lock:
+            return self._namespace.world.backfills(asset)
+
+    def materializations(self, asset: str | None = None) -> list[Materialization]:
+        with self._namespace.lock:
+            return self._namespace.world.materializations(asset)
+
+    def run(self, run_id: str) -> Run:
+        with self._namespace.lock:
+            return self._namespace.world.run(run_id)
+
+    def counts(self) -> dict[str, int]:
+        with self._namespace.lock:
+            return self._namespace.world.counts()
+
+
+class AssetFake:
+    """A fake Assets API.
+
+    ``scenario`` is a shipped scenario's name, a path to a YAML file, a dict, a
+    :class:`Scenario`, or ``None`` for the built-in default. ``seed`` overrides the scenario's.
+    ``clock`` overrides the scenario's clock mode (``"manual"`` or ``"realtime"``).
+    """
+
+    def __init__(self, scenario: ScenarioSource = None, seed: int | None = None, *,
+                 clock: ClockMode | None = None, speed: float | None = None) -> None:
+        self.scenario = Scenario.load(scenario)
+        settings = self.scenario.clock
+        template = WorldTemplate(
+            self.scenario.world_config(seed),
+            clock_mode=clock or settings.mode,
+            speed=speed if speed is not None else settings.speed,
+        )
+        self.seed = template.config.seed
+        self.namespaces = Namespaces(template)
+        self.app = AssetsApp(self.namespaces)
+        self.transport = SyncASGITransport(self.app)
+        self.async_transport = httpx.ASGITransport(app=self.app)
+        self._namespace = self.namespaces.default
+        self.clock = FakeClock(self._namespace)
+        self.state = FakeState(self._namespace)
+
+    @property
+    def world(self) -> World:
+        """The default namespace's world (the domain object behind the API)."""
+        return self._namespace.world
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An ``httpx.Client`` calling the app in-process (no network, no thread)."""
+        kwargs.setdefault("base_url", BASE_URL)
+        return httpx.Client(transport=self.transport, **kwargs)
+
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        kwargs.setdefault("base_url", BASE_URL)
+        return httpx.AsyncClient(transport=self.async_transport, **kwargs)
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve on a real socket in a background thread; yields the base URL."""
+        with LiveServer(self.app, host, port) as url:
+            yield url
+
+    def run_until_idle(self) -> int:
+        """Advance the manual clock until no transition is pending; returns how many ran."""
+        with self._namespace.lock:
+            return self._namespace.world.run_until_idle()
+
+    def reset(self) -> None:
+        """Back to the scenario's initial state: state, clock and request counters."""
+        self._namespace.reset()
+
+    def cancel_run(self, run_id: str) -> Run:
+        with self._namespace.lock:
+            return self._namespace.world.cancel_run(run_id)
+
+    def cancel_backfill(self, backfill_id: str) -> Backfill:
+        with self._namespace.lock:
+            return self._namespace.world.cancel_backfill(backfill_id)

@@ -1,0 +1,1 @@
+"""The Starlette app: routing on raw paths, handlers, problem+json, middleware."""

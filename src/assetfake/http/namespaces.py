@@ -1,0 +1,92 @@
+"""Namespaces: independent worlds (state, clock, counters) served by one app.
+
+Every namespace is made from the same template. The template's history is built once and shared
+(it is immutable), so a new namespace or a reset costs only the live, empty part of a world.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from assetfake.domain import ids
+from assetfake.domain.clock import ClockMode, ManualClock, RealtimeClock
+from assetfake.domain.config import WorldConfig
+from assetfake.domain.history import History
+from assetfake.domain.world import World
+
+DEFAULT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class WorldTemplate:
+    """What every namespace starts from: the world's configuration and its clock settings."""
+
+    config: WorldConfig
+    clock_mode: ClockMode = "manual"
+    speed: float = 1.0
+    history: History = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "history", History.build(self.config))
+
+    def new_world(self) -> World:
+        start = self.config.start_ms
+        clock: ManualClock | RealtimeClock
+        if self.clock_mode == "manual":
+            clock = ManualClock(start, self.speed)
+        else:
+            clock = RealtimeClock(start, time.monotonic, self.speed)
+        return World(self.config, clock, self.history)
+
+
+class Namespace:
+    """One world and what belongs with it. Use ``with namespace.lock:`` around any access."""
+
+    def __init__(self, name: str, template: WorldTemplate) -> None:
+        self.name = name
+        self.lock = threading.RLock()
+        self.template = template
+        self.world = template.new_world()
+        self.requests = 0
+        self._tag = ids.seed_tag(template.config.seed)
+
+    def reset(self, template: WorldTemplate | None = None) -> None:
+        with self.lock:
+            if template is not None:
+                self.template = template
+                self._tag = ids.seed_tag(template.config.seed)
+            self.world = self.template.new_world()
+            self.requests = 0
+
+    def next_request_id(self) -> str:
+        self.requests += 1
+        return f"req_{self._tag}{self.requests:010d}"
+
+
+class Namespaces:
+    """The default namespace and the named ones, created on first use."""
+
+    def __init__(self, template: WorldTemplate) -> None:
+        self.template = template
+        self.default = Namespace(DEFAULT, template)
+        self._named: dict[str, Namespace] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str | None) -> Namespace:
+        if name is None or name == DEFAULT:
+            return self.default
+        with self._lock:
+            namespace = self._named.get(name)
+            if namespace is None:
+                namespace = self._named[name] = Namespace(name, self.template)
+            return namespace
+
+    def drop(self, name: str) -> bool:
+        with self._lock:
+            return self._named.pop(name, None) is not None
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return [DEFAULT, *sorted(self._named)]

@@ -1,0 +1,107 @@
+"""Routing on the raw path: an asset key is exactly one percent-decoded path segment.
+
+``/assets/sales%2Fdaily/runs`` addresses ``sales/daily``; ``/assets/sales/daily/runs`` does not,
+and earns a 404 that says how to encode the key (a common client bug).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+from assetfake.http.problems import HTTPProblem
+
+MAX_KEY_LENGTH = 255
+
+# (suffix after the asset key, method) -> operationId; "*" matches one segment (backfill id)
+_OPERATIONS: dict[tuple[tuple[str, ...], str], str] = {
+    (("backfills",), "GET"): "listAssetBackfills",
+    (("backfills",), "POST"): "createAssetBackfill",
+    (("backfills", "*"), "GET"): "getAssetBackfill",
+    (("materializations",), "GET"): "listAssetMaterializations",
+    (("materialize",), "POST"): "triggerAssetMaterialization",
+    (("runs",), "GET"): "listAssetRuns",
+}
+_SUFFIXES = sorted({suffix for suffix, _ in _OPERATIONS}, key=len, reverse=True)
+
+OPERATION_IDS = tuple(_OPERATIONS.values())
+READ_OPERATIONS = frozenset(op for (_, method), op in _OPERATIONS.items() if method == "GET")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    operation: str
+    asset_key: str
+    backfill_id: str | None = None
+
+
+def split_namespace(raw_path: str) -> tuple[str | None, str]:
+    """``/_ns/{ns}/rest`` -> (ns, /rest); anything else -> (None, path)."""
+    if raw_path.startswith("/_ns/"):
+        rest = raw_path[5:]
+        name, sep, tail = rest.partition("/")
+        name = unquote(name)
+        if not name:
+            raise HTTPProblem(404, "namespace_missing", "a namespace name is required after /_ns/")
+        return name, "/" + tail if sep else "/"
+    return None, raw_path
+
+
+def route(method: str, raw_path: str) -> Route:
+    """Resolve an API request, or raise the 404/405/400 ``HTTPProblem`` it deserves."""
+    if not raw_path.startswith("/assets/"):
+        raise HTTPProblem(404, "not_found", f"no such path: {raw_path}")
+    segments = raw_path[len("/assets/") :].split("/")
+    key_segment, rest = segments[0], tuple(segments[1:])
+    matched = _match(rest)
+    if matched is not None and key_segment:
+        suffix, backfill_segment = matched
+        allowed = sorted(m for (s, m) in _OPERATIONS if s == suffix)
+        operation = _OPERATIONS.get((suffix, method))
+        if operation is None:
+            raise HTTPProblem(
+                405,
+                "method_not_allowed",
+                f"{method} is not allowed on {raw_path}; allowed: {', '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
+            )
+        asset_key = _decode(key_segment, "asset key")
+        if len(asset_key) > MAX_KEY_LENGTH:
+            raise HTTPProblem(
+                400, "invalid_asset_key", f"an asset key is at most {MAX_KEY_LENGTH} characters"
+            )
+        backfill_id = None if backfill_segment is None else _decode(backfill_segment, "backfill id")
+        return Route(operation, asset_key, backfill_id)
+    for cut in range(2, len(segments)):
+        if _match(tuple(segments[cut:])) is not None and all(segments[:cut]):
+            key = "/".join(unquote(s) for s in segments[:cut])
+            fixed = "/assets/" + quote(key, safe="") + "/" + "/".join(segments[cut:])
+            raise HTTPProblem(
+                404,
+                "asset_key_not_encoded",
+                f"no such path: {raw_path}. Asset keys containing '/' must be percent-encoded "
+                f"as %2F in the URL: asset '{key}' is addressed as {fixed}",
+            )
+    raise HTTPProblem(404, "not_found", f"no such path: {raw_path}")
+
+
+def _match(rest: tuple[str, ...]) -> tuple[tuple[str, ...], str | None] | None:
+    for suffix in _SUFFIXES:
+        if len(rest) != len(suffix):
+            continue
+        if all((p == "*" and s != "") or p == s for p, s in zip(suffix, rest, strict=True)):
+            return suffix, (rest[1] if "*" in suffix else None)
+    return None
+
+
+def _decode(segment: str, what: str) -> str:
+    try:
+        return unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        raise HTTPProblem(
+            400, "invalid_path", f"the {what} is not valid UTF-8 once percent-decoded"
+        ) from None
+
+
+def location(prefix: str, asset_key: str, backfill_id: str) -> str:
+    return f"{prefix}/assets/{quote(asset_key, safe='')}/backfills/{quote(backfill_id, safe='')}"

@@ -1,0 +1,1 @@
+"""Test integrations: in-process transports, a live server, the pytest plugin."""
