@@ -1,1 +1,25 @@
-"""assetfake: a stateful fake of the Assets API for testing its clients."""
+"""assetfake: a stateful fake of the Assets API (runs, materializations, backfills) for testing
+its clients, in process or as a server, driven by YAML scenarios."""
+
+from __future__ import annotations
+
+from assetfake.domain.clock import ManualClock, RealtimeClock
+from assetfake.domain.errors import DomainError
+from assetfake.domain.resources import Backfill, Materialization, Page, Run
+from assetfake.domain.status import RunStatus
+from assetfake.fake import AssetFake
+from assetfake.scenario import Scenario, ScenarioError
+
+__all__ = [
+    "AssetFake",
+    "Backfill",
+    "DomainError",
+    "ManualClock",
+    "Materialization",
+    "Page",
+    "RealtimeClock",
+    "Run",
+    "RunStatus",
+    "Scenario",
+    "ScenarioError",
+]

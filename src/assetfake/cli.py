@@ -75,7 +75,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"assetfake: {error}", file=sys.stderr)
         return 1
     if args.no_control:
-        fake.app.control = False
+        fake.app.control = None
     logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -90,7 +90,10 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"http://{shown}:{port}", flush=True)
     print(f"assetfake: serving scenario '{fake.scenario.name}' (seed {fake.seed}, "
           f"{args.clock} clock); Ctrl+C stops", file=sys.stderr, flush=True)
+    from assetfake.http.wire import FaultableH11Protocol
+
     config = uvicorn.Config(fake.app, log_level=args.log_level, access_log=False,
+                            http=FaultableH11Protocol,
                             lifespan="off", timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -14,10 +14,14 @@ from assetfake.domain.clock import ClockMode
 from assetfake.domain.resources import Backfill, Materialization, Run
 from assetfake.domain.world import World
 from assetfake.http.app import AssetsApp
+from assetfake.http.journal import Journal
+from assetfake.http.policy import FaultRule
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
-from assetfake.scenario import Scenario
+from assetfake.http.control import ControlAPI
+from assetfake.scenario import Scenario, ScenarioError
 from assetfake.testing.server import LiveServer
-from assetfake.testing.transport import SyncASGITransport
+from assetfake.wiring import fault_rule, policies_of
+from assetfake.testing.transport import AsyncASGITransport, SyncASGITransport
 
 ScenarioSource = str | os.PathLike[str] | dict[str, Any] | Scenario | None
 
@@ -86,6 +90,58 @@ class FakeState:
             return self._namespace.world.counts()
 
 
+def template_of(scenario: Scenario, seed: int | None, clock: ClockMode | None,
+                speed: float | None) -> WorldTemplate:
+    settings = scenario.clock
+    return WorldTemplate(
+        scenario.world_config(seed),
+        clock_mode=clock or settings.mode,
+        speed=speed if speed is not None else settings.speed,
+        policies=policies_of(scenario.spec),
+    )
+
+
+def _validated_fault(namespace: Namespace, fault: object) -> FaultRule:
+    """A fault document validated as a scenario's ``faults`` entry would be."""
+    assets = [{"key": asset.key} for asset in namespace.template.config.assets]
+    probe = Scenario.load({"version": 1, "assets": assets, "faults": [fault]})
+    return fault_rule(probe.spec.faults[0])
+
+
+def _load_fault(namespace: Namespace, fault: object) -> FaultRule:
+    try:
+        return _validated_fault(namespace, fault)
+    except ScenarioError as error:
+        raise ValueError("\n".join(str(e) for e in error.errors)) from None
+
+
+class FakeFaults:
+    """Faults of the current world: the scenario's, plus any added at run time."""
+
+    def __init__(self, namespace: Namespace) -> None:
+        self._namespace = namespace
+
+    def add(self, fault: dict[str, Any]) -> FaultRule:
+        """Add a fault, written as in a scenario's ``faults`` list; validated the same way
+        (``ScenarioError`` when it is wrong). It applies from the next request."""
+        rule = _validated_fault(self._namespace, fault)
+        with self._namespace.lock:
+            self._namespace.faults.add(rule)
+        return rule
+
+    def clear(self) -> None:
+        """Remove every fault, the scenario's included, until the next ``reset``."""
+        with self._namespace.lock:
+            self._namespace.faults.clear()
+
+    def __iter__(self) -> Iterator[FaultRule]:
+        with self._namespace.lock:
+            return iter(self._namespace.faults.rules())
+
+    def __len__(self) -> int:
+        return len(self._namespace.faults.active)
+
+
 class AssetFake:
     """A fake Assets API.
 
@@ -97,20 +153,31 @@ class AssetFake:
     def __init__(self, scenario: ScenarioSource = None, seed: int | None = None, *,
                  clock: ClockMode | None = None, speed: float | None = None) -> None:
         self.scenario = Scenario.load(scenario)
-        settings = self.scenario.clock
-        template = WorldTemplate(
-            self.scenario.world_config(seed),
-            clock_mode=clock or settings.mode,
-            speed=speed if speed is not None else settings.speed,
-        )
+        template = template_of(self.scenario, seed, clock, speed)
         self.seed = template.config.seed
         self.namespaces = Namespaces(template)
-        self.app = AssetsApp(self.namespaces)
+        self.app = AssetsApp(self.namespaces, ControlAPI(self._load_template, _load_fault))
         self.transport = SyncASGITransport(self.app)
-        self.async_transport = httpx.ASGITransport(app=self.app)
+        self.async_transport = AsyncASGITransport(app=self.app)
         self._namespace = self.namespaces.default
         self.clock = FakeClock(self._namespace)
         self.state = FakeState(self._namespace)
+        self.faults = FakeFaults(self._namespace)
+
+    @property
+    def journal(self) -> Journal:
+        """Every API request of the default namespace, in arrival order (bounded)."""
+        return self._namespace.journal
+
+    def _load_template(self, body: bytes, content_type: str) -> WorldTemplate:
+        """A scenario sent to ``PUT /_fake/scenario`` (YAML or JSON; JSON is YAML)."""
+        try:
+            scenario = Scenario.from_yaml_text(body.decode("utf-8"), "<request body>")
+        except UnicodeDecodeError:
+            raise ValueError("the scenario is not UTF-8 text") from None
+        except ScenarioError as error:
+            raise ValueError("\n".join(str(e) for e in error.errors)) from None
+        return template_of(scenario, None, None, None)
 
     @property
     def world(self) -> World:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -315,6 +316,34 @@ class World:
             "pending_transitions": len(self._events),
         }
 
+    def newest(self, kind: str, limit: int) -> list[Run] | list[Backfill] | list[Materialization]:
+        """The newest ``limit`` runs, backfills or materializations of every asset, newest
+        first; costs O(limit x assets), not O(stored)."""
+        self.catch_up()
+        streams = []
+        for state in self._assets.values():
+            if kind == "runs":
+                layers = [state.runs, state.history.runs]
+            elif kind == "materializations":
+                layers = [state.materializations, state.history.materializations]
+            else:
+                layers = [state.backfills]
+            streams.extend(layer.islice(reverse=True) for layer in layers)
+        merged = heapq.merge(*streams, key=_newest_first)
+        return [record.resource() for record in itertools.islice(merged, limit)]
+
+    def status_counts(self, kind: str) -> dict[str, int]:
+        """How many runs (or backfills) are in each status, from the status indexes."""
+        self.catch_up()
+        out: dict[str, int] = {}
+        for state in self._assets.values():
+            buckets = [state.runs_by_status, state.history.runs_by_status] if kind == "runs" \
+                else [state.backfills_by_status]
+            for bucket in buckets:
+                for status, index in bucket.items():
+                    out[status.value] = out.get(status.value, 0) + len(index)
+        return {status: n for status, n in sorted(out.items()) if n}
+
     # ------------------------------------------------------------------------- internals
 
     def _each(self, asset_key: str | None, kind: str) -> Iterable[object]:
@@ -475,6 +504,10 @@ class World:
         _bucket(state.backfills_by_status, new).add(backfill)
         if new.terminal:
             backfill.ended_ms = at
+
+
+def _newest_first(record: RunRecord | BackfillRecord | MaterializationRecord) -> int:
+    return -record.seq
 
 
 def _bucket(index: dict[RunStatus, SortedKeyList], status: RunStatus) -> SortedKeyList:

@@ -15,6 +15,10 @@ from assetfake.domain.clock import ClockMode, ManualClock, RealtimeClock
 from assetfake.domain.config import WorldConfig
 from assetfake.domain.history import History
 from assetfake.domain.world import World
+from assetfake.http.faults import FaultEngine
+from assetfake.http.guards import RateLimiter
+from assetfake.http.journal import Journal
+from assetfake.http.policy import Policies
 
 DEFAULT = "default"
 
@@ -26,6 +30,7 @@ class WorldTemplate:
     config: WorldConfig
     clock_mode: ClockMode = "manual"
     speed: float = 1.0
+    policies: Policies = Policies()
     history: History = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,17 +53,25 @@ class Namespace:
         self.name = name
         self.lock = threading.RLock()
         self.template = template
+        self.journal = Journal()
+        self._start(template)
+
+    def _start(self, template: WorldTemplate) -> None:
+        self.template = template
         self.world = template.new_world()
         self.requests = 0
         self._tag = ids.seed_tag(template.config.seed)
+        policies = template.policies
+        self.faults = FaultEngine.of(policies.faults, template.config.seed)
+        limit = policies.rate_limit
+        self.limiter = None if limit is None else RateLimiter(limit)
+        self.journal.clear()
 
     def reset(self, template: WorldTemplate | None = None) -> None:
+        """The template's initial state: world, clock, faults (runtime additions dropped,
+        counters zeroed), rate buckets, journal and request ids."""
         with self.lock:
-            if template is not None:
-                self.template = template
-                self._tag = ids.seed_tag(template.config.seed)
-            self.world = self.template.new_world()
-            self.requests = 0
+            self._start(template or self.template)
 
     def next_request_id(self) -> str:
         self.requests += 1
@@ -82,6 +95,14 @@ class Namespaces:
             if namespace is None:
                 namespace = self._named[name] = Namespace(name, self.template)
             return namespace
+
+    def replace_template(self, template: WorldTemplate) -> None:
+        """Load another scenario: the default namespace restarts from it, named ones are
+        dropped (they are re-created from it on next use)."""
+        with self._lock:
+            self.template = template
+            self._named.clear()
+        self.default.reset(template)
 
     def drop(self, name: str) -> bool:
         with self._lock:

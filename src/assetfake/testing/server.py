@@ -10,6 +10,7 @@ from types import TracebackType
 import uvicorn
 
 from assetfake.http.app import AssetsApp
+from assetfake.http.wire import FaultableH11Protocol
 
 
 class LiveServer:
@@ -31,6 +32,7 @@ class LiveServer:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level=self.log_level, lifespan="off",
+                                http=FaultableH11Protocol,
                                 timeout_graceful_shutdown=1)
         server = uvicorn.Server(config)
         self._server = server

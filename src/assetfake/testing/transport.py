@@ -10,9 +10,22 @@ from typing import Any
 
 import httpx
 
-from assetfake.http.app import AssetsApp
+from assetfake.http.app import SYNC_EXTENSION, AssetsApp
+from assetfake.http.faults import NetworkFault
 
-SYNC_EXTENSION = "assetfake.sync"
+
+def network_error(fault: NetworkFault, request: httpx.Request) -> httpx.TransportError:
+    """The httpx exception a real connection would have raised for this network fault."""
+    if fault.kind == "reset":
+        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    if fault.kind == "hang":
+        return httpx.ReadTimeout("timed out (the server never answered)", request=request)
+    if fault.kind == "empty":
+        return httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body", request=request)
+    return httpx.RemoteProtocolError(
+        "peer closed connection without sending complete message body "
+        "(incomplete chunked read)", request=request)
 
 
 class AppSuspended(RuntimeError):
@@ -68,8 +81,20 @@ class SyncASGITransport(httpx.BaseTransport):
             coroutine.send(None)
         except StopIteration:
             pass
+        except NetworkFault as fault:
+            raise network_error(fault, request) from None
         else:
             coroutine.close()
             raise AppSuspended("the app suspended during a request; use fake.async_client()")
         return httpx.Response(status, headers=headers, content=b"".join(chunks),
                               request=request)
+
+
+class AsyncASGITransport(httpx.ASGITransport):
+    """httpx's ASGI transport, with network faults raised as httpx exceptions."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except NetworkFault as fault:
+            raise network_error(fault, request) from None

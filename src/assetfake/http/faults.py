@@ -1,0 +1,149 @@
+"""The fault engine: which injected failure, if any, a request gets.
+
+Rules are data (:mod:`assetfake.http.policy`). Each rule counts the calls that pass its filters
+(operation, method, asset, query, header, token) and fires on some of them (call, calls, after,
+every, between, probability, times). Every rule counts every call it matches; the first rule
+that fires wins. Probability draws come from a generator per rule, seeded by the scenario's
+seed and the rule's name, so they are reproducible and independent of other rules.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+import msgspec
+
+from assetfake.http.policy import FaultRule
+from assetfake.http.problems import PROBLEM_TYPE, Problem
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    429: "rate_limited",
+    500: "internal_error",
+}
+_DEFAULT_HEADERS = {
+    401: {"WWW-Authenticate": 'Bearer realm="assets", error="invalid_token"'},
+    403: {"WWW-Authenticate": 'Bearer realm="assets", error="insufficient_scope"'},
+    429: {"Retry-After": "1"},
+}
+
+
+class NetworkFault(Exception):
+    """Raised out of the app by a network fault when there is no socket to break (in-process
+    transports turn it into the matching httpx exception)."""
+
+    def __init__(self, kind: str, rule: str) -> None:
+        super().__init__(f"injected network fault '{kind}' (rule '{rule}')")
+        self.kind = kind
+        self.rule = rule
+
+
+@dataclass(frozen=True, slots=True)
+class FaultCall:
+    """What the filters look at."""
+
+    operation: str
+    method: str
+    asset: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    token: str | None
+
+
+@dataclass(slots=True)
+class _Active:
+    rule: FaultRule
+    rng: random.Random
+    count: int = 0
+    fired: int = 0
+
+
+@dataclass(slots=True)
+class FaultEngine:
+    seed: int
+    active: list[_Active] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, rules: tuple[FaultRule, ...], seed: int) -> FaultEngine:
+        engine = cls(seed)
+        for rule in rules:
+            engine.add(rule)
+        return engine
+
+    def add(self, rule: FaultRule) -> None:
+        self.active.append(_Active(rule, random.Random(f"{self.seed}:fault:{rule.name}")))
+
+    def clear(self) -> None:
+        self.active.clear()
+
+    def rules(self) -> list[FaultRule]:
+        return [entry.rule for entry in self.active]
+
+    def decide(self, call: FaultCall, now_ms: int) -> FaultRule | None:
+        chosen: FaultRule | None = None
+        for entry in self.active:
+            if not _passes_filters(entry.rule, call):
+                continue
+            entry.count += 1
+            if chosen is None and _fires(entry, now_ms):
+                entry.fired += 1
+                chosen = entry.rule
+        return chosen
+
+
+def _passes_filters(rule: FaultRule, call: FaultCall) -> bool:
+    m = rule.match
+    if m.operations is not None and call.operation not in m.operations:
+        return False
+    if m.method is not None and m.method.upper() != call.method:
+        return False
+    if m.asset is not None and m.asset != call.asset:
+        return False
+    if m.token is not None and m.token != call.token:
+        return False
+    for name, want in m.query.items():
+        got = call.query.get(name)
+        if got is None or (want != "*" and got != want):
+            return False
+    for name, want in m.header.items():
+        got = call.headers.get(name.lower())
+        if got is None or (want != "*" and got != want):
+            return False
+    return True
+
+
+def _fires(entry: _Active, now_ms: int) -> bool:
+    m, n = entry.rule.match, entry.count
+    if m.call is not None and n != m.call:
+        return False
+    if m.calls is not None and n not in m.calls:
+        return False
+    if m.after is not None and n <= m.after:
+        return False
+    if m.every is not None and n % m.every:
+        return False
+    if m.between is not None and not m.between[0] <= now_ms < m.between[1]:
+        return False
+    if m.times is not None and entry.fired >= m.times:
+        return False
+    return m.probability is None or entry.rng.random() < m.probability
+
+
+def fault_reply(rule: FaultRule) -> tuple[int, bytes, dict[str, str], str]:
+    """Status, body, headers and content type of a status fault."""
+    respond = rule.respond
+    status = respond.status or 500
+    headers = dict(_DEFAULT_HEADERS.get(status, {}))
+    headers.update(respond.headers)
+    if respond.body is None:
+        problem = Problem("about:blank", HTTPStatus(status).phrase, status,
+                          f"injected fault '{rule.name}'", _CODES.get(status, "injected_fault"))
+        return status, msgspec.json.encode(problem), headers, PROBLEM_TYPE
+    if isinstance(respond.body, str):
+        return status, respond.body.encode(), headers, "text/plain; charset=utf-8"
+    return status, msgspec.json.encode(respond.body), headers, PROBLEM_TYPE

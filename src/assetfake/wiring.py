@@ -1,0 +1,78 @@
+"""The composition root's translation: a validated scenario's auth, rate limit and faults as
+the HTTP layer's policies (the scenario and HTTP layers do not import each other)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assetfake.domain.timestamps import parse_rfc3339
+from assetfake.http.policy import (
+    AuthPolicy,
+    FaultMatch,
+    FaultResponse,
+    FaultRule,
+    Policies,
+    RateLimitPolicy,
+    TokenGrant,
+)
+
+
+def policies_of(spec: Any) -> Policies:
+    """``spec`` is a validated scenario spec (:attr:`assetfake.Scenario.spec`)."""
+    auth = None
+    if spec.auth is not None:
+        auth = AuthPolicy({
+            t.token: TokenGrant(
+                t.token,
+                frozenset(t.scopes),
+                None if t.expires_at is None else parse_rfc3339(t.expires_at),
+            )
+            for t in spec.auth.tokens
+        })
+    rate = None
+    if spec.rate_limit is not None:
+        rl = spec.rate_limit
+        rate = RateLimitPolicy(rl.requests, rl.per_seconds, rl.scope)
+    return Policies(
+        auth=auth,
+        rate_limit=rate,
+        faults=tuple(fault_rule(f) for f in spec.faults),
+        mark_faults=spec.mark_faults,
+    )
+
+
+def fault_rule(spec: Any) -> FaultRule:
+    """A validated fault spec as a rule of the fault engine."""
+    m, r = spec.match, spec.respond
+    operations = None
+    if m.operation is not None:
+        operations = frozenset([m.operation] if isinstance(m.operation, str) else m.operation)
+    between = None
+    if m.between is not None:
+        between = (parse_rfc3339(m.between.start), parse_rfc3339(m.between.end))
+    return FaultRule(
+        name=spec.name,
+        match=FaultMatch(
+            operations=operations,
+            method=m.method,
+            asset=m.asset,
+            query=dict(m.query),
+            header={k.lower(): v for k, v in m.header.items()},
+            token=m.token,
+            call=m.call,
+            calls=None if m.calls is None else frozenset(m.calls),
+            after=m.after,
+            every=m.every,
+            probability=m.probability,
+            times=m.times,
+            between=between,
+        ),
+        respond=FaultResponse(
+            status=r.status,
+            headers=dict(r.headers),
+            body=r.body,
+            delay_seconds=r.delay_seconds,
+            phase=r.phase,
+            network=r.network,
+        ),
+    )
