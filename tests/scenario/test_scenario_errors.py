@@ -148,15 +148,15 @@ def test_every_problem_is_collected_in_document_order(write: WriteFile) -> None:
 
 
 def test_yaml_syntax_error_has_line_and_column(problems: Problems) -> None:
-    assert problems("""
+    (line,) = problems("""
         version: 1
         assets:
           - key: a
            bad: indentation
-        """) == [
-        "s.yaml:4:4: $: invalid YAML: expected <block end>, but found '<block mapping start>' "
-        "(while parsing a block collection at line 3, column 3)"
-    ]
+        """)
+    # the problem's wording is the parser's (libyaml or PyYAML); location and context are ours
+    assert line.startswith("s.yaml:4:4: $: invalid YAML: ")
+    assert line.endswith("(while parsing a block collection at line 3, column 3)")
 
 
 def test_duplicate_key_is_an_error(problems: Problems) -> None:
@@ -225,9 +225,9 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 
 def test_control_characters(problems: Problems) -> None:
-    assert problems("name: a\ndescription: \x01\n") == [
-        "s.yaml:2:14: $: invalid YAML: special characters are not allowed (character #x0001)"
-    ]
+    (line,) = problems("name: a\ndescription: \x01\n")
+    assert line.startswith("s.yaml:2:14: $: invalid YAML: ")
+    assert line.endswith(" characters are not allowed (character #x0001)")
 
 
 # --- rules between fields ----------------------------------------------------------------------

@@ -259,14 +259,14 @@ def test_faults_add_list_apply_and_clear(send: Send, ns: str) -> None:
     load(send, ns)
     assert send("GET", f"{ns}/_fake/faults").body == {"faults": []}
     one = {"name": "runs-fail", "match": {"operation": "listAssetRuns", "call": 1},
-           "respond": {"status": 503}}
+           "respond": {"status": 500}}
     answer = send("POST", f"{ns}/_fake/faults", json=one)
     assert answer.status == 201
     assert answer.body == {"faults": ["runs-fail"]}
     more = [{"name": "a", "match": {"asset": "customers"}, "respond": {"status": 500}},
             {"name": "b", "respond": {"network": "reset"}, "match": {"asset": "nope"}}]
     assert send("POST", f"{ns}/_fake/faults", json=more).body == {"faults": ["runs-fail", "a", "b"]}
-    assert send("GET", f"{ns}{SALES}/runs").status == 503
+    assert send("GET", f"{ns}{SALES}/runs").status == 500
     assert send("GET", f"{ns}{SALES}/runs").status == 200  # call: 1 fired once
     assert send("GET", f"{ns}/assets/customers/runs").status == 500
     entries = send("GET", f"{ns}/_fake/journal").body["items"]

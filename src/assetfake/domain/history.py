@@ -43,6 +43,8 @@ class History:
         seq = 0
         runs: list[RunRecord] = []
         for created_ms, asset_key, partition, status, tags, message in planned:
+            if not status.terminal:
+                raise ValueError(f"history runs must be terminal, not {status.value}")
             seq += 1
             asset = config.asset(asset_key)
             if asset is None:

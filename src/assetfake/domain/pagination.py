@@ -75,6 +75,8 @@ class TokenCodec:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except ValueError:
             raise _invalid("page_token is not a token this server issued") from None
+        if base64.urlsafe_b64encode(raw).decode().rstrip("=") != token:
+            raise _invalid("page_token is not a token this server issued (or it was altered)")
         mac, body = raw[:_MAC_BYTES], raw[_MAC_BYTES:]
         expected = hmac.new(self._secret, body, hashlib.sha256).digest()[:_MAC_BYTES]
         if len(mac) != _MAC_BYTES or not hmac.compare_digest(mac, expected):

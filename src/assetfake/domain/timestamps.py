@@ -14,8 +14,9 @@ _RFC3339 = re.compile(
 
 def format_ms(ms: int) -> str:
     """``2024-06-01T00:00:00.000Z`` for an instant given in epoch milliseconds."""
-    moment = EPOCH + timedelta(milliseconds=ms)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    m = EPOCH + timedelta(milliseconds=ms)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
+            f"{m.second:02d}.{ms % 1000:03d}Z")
 
 
 def to_datetime(ms: int) -> datetime:

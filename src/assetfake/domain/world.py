@@ -241,6 +241,8 @@ class World:
         if backfill.status.terminal:
             raise Conflict(f"backfill '{backfill_id}' is already {backfill.status.value}",
                            code="backfill_not_cancelable")
+        if backfill.canceled:  # already CANCELING: nothing more to do
+            return backfill.resource()
         now = self.clock.now_ms()
         backfill.canceled = True
         for run in backfill.runs:
@@ -255,10 +257,17 @@ class World:
         if self.clock.mode != "manual" or advance_to is None:
             raise ClockError("run_until_idle needs a manual clock")
         done = self.catch_up()
-        while self._events and done < limit:
+        while self._drop_stale() and done < limit:
             advance_to(self._events[0][0])
             done += self.catch_up()
         return done
+
+    def _drop_stale(self) -> bool:
+        """Drop due-less events of runs that moved on (canceled); is anything left?"""
+        events = self._events
+        while events and events[0][3].status is not _EXPECTS[events[0][2]]:
+            heapq.heappop(events)
+        return bool(events)
 
     def catch_up(self) -> int:
         """Process every transition due by the clock's now, in time order."""

@@ -17,6 +17,11 @@ from __future__ import annotations
 import re
 
 import yaml
+
+try:  # libyaml's parser is several times faster; the resolver and constructor stay Python's
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from assetfake.scenario.errors import ROOT_PATH, ScenarioError
@@ -32,7 +37,7 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 MAX_NODES = 1_000_000
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(_SafeLoader):
     """``SafeLoader`` without implicit timestamps and with YAML 1.2 booleans."""
 
 

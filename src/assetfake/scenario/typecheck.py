@@ -14,21 +14,24 @@ import math
 import re
 import types
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeGuard, Union, cast, get_args, get_origin
 
 import msgspec
 
 from assetfake.scenario.nodes import Location, Problem
 
-_TYPE_WORDS = {
-    "str": "a string",
-    "int": "an integer",
-    "float": "a number",
-    "bool": "a boolean",
-    "null": "null",
-    "object": "a mapping",
-    "array": "a list",
-}
+_TYPE_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "str": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "a boolean",
+        "null": "null",
+        "object": "a mapping",
+        "array": "a list",
+    }
+)
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _SEGMENT = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
 _TYPE_IN_TICKS = re.compile(r"`([^`]+)`")
@@ -38,9 +41,9 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 
 def check_types(value: object, schema: type[msgspec.Struct]) -> list[Problem]:
     """Every type problem of ``value`` (a tree of dicts, lists and scalars) against ``schema``."""
-    problems: list[Problem] = []
-    _check(value, schema, (), problems)
-    return problems
+    checker = _Checker()
+    checker.check(value, schema, ())
+    return checker.problems
 
 
 def problem_from_validation_error(exc: msgspec.ValidationError, value: object) -> Problem:
@@ -48,69 +51,87 @@ def problem_from_validation_error(exc: msgspec.ValidationError, value: object) -
     return _leaf_problem(str(exc), value, None, ())
 
 
-def _check(value: object, tp: object, location: Location, out: list[Problem]) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        out.append(Problem(location, f"expected a finite number, got {value}"))
-        return
-    base, metas = _unwrap(tp)
-    if _is_struct(base):
-        if isinstance(value, dict):
-            _check_struct(value, base, location, out)
+class _Checker:
+    """One walk: the problems found so far, and each struct's fields (resolved once)."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._fields: dict[type[msgspec.Struct], dict[str, msgspec.structs.FieldInfo]] = {}
+
+    def check(self, value: object, tp: object, location: Location) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problems.append(Problem(location, f"expected a finite number, got {value}"))
+            return
+        base, metas = _unwrap(tp)
+        origin = get_origin(base)
+        if _is_struct(base):
+            if isinstance(value, dict):
+                self.check_struct(value, base, location)
+            else:
+                self.leaf(value, tp, location)
+        elif origin is Union or origin is types.UnionType:
+            self.check_union(value, tp, get_args(base), location)
+        elif origin is tuple or origin is list:
+            if not isinstance(value, list):
+                self.leaf(value, tp, location)
+                return
+            if metas:
+                constraints: tuple[object, ...] = (tuple[Any, ...], *metas)
+                self.leaf(value, cast(Any, Annotated)[constraints], location)
+            item_type = get_args(base)[0]
+            for index, item in enumerate(value):
+                self.check(item, item_type, (*location, index))
+        elif origin is dict:
+            if not isinstance(value, dict):
+                self.leaf(value, tp, location)
+                return
+            value_type = get_args(base)[1]
+            for key, item in value.items():
+                if isinstance(key, str):
+                    self.check(item, value_type, (*location, key))
+                else:
+                    self.problems.append(
+                        Problem(location, f"keys must be strings, got {_show(key)}")
+                    )
+        elif base is Any:
+            _check_json(value, location, self.problems)
         else:
-            _leaf(value, tp, location, out)
-        return
-    origin = get_origin(base)
-    if origin is Union or origin is types.UnionType:
-        members = get_args(base)
+            self.leaf(value, tp, location)
+
+    def check_union(
+        self, value: object, tp: object, members: tuple[object, ...], location: Location
+    ) -> None:
         if value is None and type(None) in members:
             return
         structs = [member for member in members if _is_struct(_unwrap(member)[0])]
         if isinstance(value, dict) and len(structs) == 1:
-            _check(value, structs[0], location, out)
+            self.check(value, structs[0], location)
         else:
-            _leaf(value, tp, location, out)
-        return
-    if origin is tuple or origin is list:
-        if not isinstance(value, list):
-            _leaf(value, tp, location, out)
-            return
-        if metas:
-            constraints: tuple[object, ...] = (tuple[Any, ...], *metas)
-            _leaf(value, cast(Any, Annotated)[constraints], location, out)
-        item_type = get_args(base)[0]
-        for index, item in enumerate(value):
-            _check(item, item_type, (*location, index), out)
-        return
-    if origin is dict:
-        if not isinstance(value, dict):
-            _leaf(value, tp, location, out)
-            return
-        value_type = get_args(base)[1]
-        for key, item in value.items():
-            if not isinstance(key, str):
-                out.append(Problem(location, f"keys must be strings, got {_show(key)}"))
-                continue
-            _check(item, value_type, (*location, key), out)
-        return
-    if base is Any:
-        _check_json(value, location, out)
-        return
-    _leaf(value, tp, location, out)
+            self.leaf(value, tp, location)
 
+    def check_struct(
+        self, value: dict[Any, object], schema: type[msgspec.Struct], location: Location
+    ) -> None:
+        fields = self._fields.get(schema)
+        if fields is None:
+            fields = {field.encode_name: field for field in msgspec.structs.fields(schema)}
+            self._fields[schema] = fields
+        for key in value:
+            if key not in fields:
+                message = _unknown_key(key, fields)
+                self.problems.append(Problem((*location, str(key)), message, at_key=True))
+        for name, field in fields.items():
+            if field.required and name not in value:
+                self.problems.append(Problem(location, f"missing required key {name!r}"))
+        for name, field in fields.items():
+            if name in value:
+                self.check(value[name], field.type, (*location, name))
 
-def _check_struct(
-    value: dict[Any, object], schema: type[msgspec.Struct], location: Location, out: list[Problem]
-) -> None:
-    fields = {field.encode_name: field for field in msgspec.structs.fields(schema)}
-    for key in value:
-        if key not in fields:
-            out.append(Problem((*location, str(key)), _unknown_key(key, fields), at_key=True))
-    for name, field in fields.items():
-        if field.required and name not in value:
-            out.append(Problem(location, f"missing required key {name!r}"))
-    for name, field in fields.items():
-        if name in value:
-            _check(value[name], field.type, (*location, name), out)
+    def leaf(self, value: object, tp: object, location: Location) -> None:
+        try:
+            msgspec.convert(value, tp)
+        except msgspec.ValidationError as exc:
+            self.problems.append(_leaf_problem(str(exc), value, tp, location))
 
 
 def _unknown_key(key: object, fields: Mapping[str, object]) -> str:
@@ -143,13 +164,6 @@ def _check_json(value: object, location: Location, out: list[Problem]) -> None:
                 f"got {type(value).__name__}",
             )
         )
-
-
-def _leaf(value: object, tp: object, location: Location, out: list[Problem]) -> None:
-    try:
-        msgspec.convert(value, tp)
-    except msgspec.ValidationError as exc:
-        out.append(_leaf_problem(str(exc), value, tp, location))
 
 
 def _leaf_problem(raw: str, value: object, tp: object, location: Location) -> Problem:
