@@ -44,22 +44,28 @@ def measure(runs: int) -> dict[str, float]:
     first = world.list_runs("big", max_results=100)
     middle_token = first.next_page_token
     for _ in range(min(50, runs // 200)):
-        middle_token = world.list_runs("big", max_results=100, page_token=middle_token)\
-            .next_page_token
+        middle_token = world.list_runs(
+            "big", max_results=100, page_token=middle_token
+        ).next_page_token
     out = {
         "first page (100)": per_call(lambda: world.list_runs("big", max_results=100), 200),
         "deep page (100)": per_call(
-            lambda: world.list_runs("big", max_results=100, page_token=middle_token), 200),
+            lambda: world.list_runs("big", max_results=100, page_token=middle_token), 200
+        ),
         "FAILED filter page": per_call(
-            lambda: world.list_runs("big", RunStatus.FAILED, max_results=100), 200),
+            lambda: world.list_runs("big", RunStatus.FAILED, max_results=100), 200
+        ),
         "materializations page": per_call(
-            lambda: world.list_materializations("big", max_results=100), 200),
+            lambda: world.list_materializations("big", max_results=100), 200
+        ),
     }
     with fake.client() as client:
         out["HTTP page via client"] = per_call(
-            lambda: client.get("/assets/big/runs?max_results=100"), 100)
+            lambda: client.get("/assets/big/runs?max_results=100"), 100
+        )
     out["reset"] = per_call(fake.reset, 200)
     out["new namespace"] = per_call(lambda: fake.namespaces.template.new_world(), 200)
+
     # advance: 100 triggers due, whatever is stored
     def advance() -> None:
         fake.reset()
@@ -67,6 +73,7 @@ def measure(runs: int) -> dict[str, float]:
             world_now = fake.world
             world_now.trigger("big")
         fake.clock.advance(60)
+
     out["100 triggers + advance"] = per_call(advance, 5)
     return out
 
@@ -81,8 +88,10 @@ def main() -> None:
     name_w = max(map(len, small))
     print(f"{'operation':<{name_w}}  {args.small:>12,} runs  {args.big:>12,} runs   ratio")
     for name in small:
-        print(f"{name:<{name_w}}  {small[name]:>12.1f} µs  {big[name]:>12.1f} µs  "
-              f"{big[name] / small[name]:>6.2f}x")
+        print(
+            f"{name:<{name_w}}  {small[name]:>12.1f} µs  {big[name]:>12.1f} µs  "
+            f"{big[name] / small[name]:>6.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -29,19 +29,28 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="serve a scenario over HTTP")
-    serve.add_argument("scenario", nargs="?", default=None,
-                       help="a shipped scenario's name or a YAML file (default: 'default')")
+    serve.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="a shipped scenario's name or a YAML file (default: 'default')",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     serve.add_argument("--seed", type=int, default=None, help="overrides the scenario's seed")
-    serve.add_argument("--clock", choices=("manual", "realtime"), default="realtime",
-                       help="realtime (default here) or manual")
-    serve.add_argument("--speed", type=float, default=None,
-                       help="realtime clock speed (default: the scenario's)")
-    serve.add_argument("--no-control", action="store_true",
-                       help="turn the /_fake control API off")
-    serve.add_argument("--log-level", default="info",
-                       choices=("critical", "error", "warning", "info", "debug"))
+    serve.add_argument(
+        "--clock",
+        choices=("manual", "realtime"),
+        default="realtime",
+        help="realtime (default here) or manual",
+    )
+    serve.add_argument(
+        "--speed", type=float, default=None, help="realtime clock speed (default: the scenario's)"
+    )
+    serve.add_argument("--no-control", action="store_true", help="turn the /_fake control API off")
+    serve.add_argument(
+        "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
+    )
     serve.set_defaults(run=_serve)
 
     validate = sub.add_parser("validate", help="check scenario files")
@@ -88,13 +97,22 @@ def _serve(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"http://{shown}:{port}", flush=True)
-    print(f"assetfake: serving scenario '{fake.scenario.name}' (seed {fake.seed}, "
-          f"{args.clock} clock); Ctrl+C stops", file=sys.stderr, flush=True)
+    print(
+        f"assetfake: serving scenario '{fake.scenario.name}' (seed {fake.seed}, "
+        f"{args.clock} clock); Ctrl+C stops",
+        file=sys.stderr,
+        flush=True,
+    )
     from assetfake.http.wire import FaultableH11Protocol
 
-    config = uvicorn.Config(fake.app, log_level=args.log_level, access_log=False,
-                            http=FaultableH11Protocol,
-                            lifespan="off", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        fake.app,
+        log_level=args.log_level,
+        access_log=False,
+        http=FaultableH11Protocol,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

@@ -14,14 +14,14 @@ from assetfake.domain.clock import ClockMode
 from assetfake.domain.resources import Backfill, Materialization, Run
 from assetfake.domain.world import World
 from assetfake.http.app import AssetsApp
-from assetfake.http.journal import Journal
-from assetfake.http.policy import FaultRule
-from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.control import ControlAPI
+from assetfake.http.journal import Journal
+from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
+from assetfake.http.policy import FaultRule
 from assetfake.scenario import Scenario, ScenarioError
 from assetfake.testing.server import LiveServer
-from assetfake.wiring import fault_rule, policies_of
 from assetfake.testing.transport import AsyncASGITransport, SyncASGITransport
+from assetfake.wiring import fault_rule, policies_of
 
 ScenarioSource = str | os.PathLike[str] | dict[str, Any] | Scenario | None
 
@@ -90,8 +90,9 @@ class FakeState:
             return self._namespace.world.counts()
 
 
-def template_of(scenario: Scenario, seed: int | None, clock: ClockMode | None,
-                speed: float | None) -> WorldTemplate:
+def template_of(
+    scenario: Scenario, seed: int | None, clock: ClockMode | None, speed: float | None
+) -> WorldTemplate:
     settings = scenario.clock
     return WorldTemplate(
         scenario.world_config(seed),
@@ -150,8 +151,14 @@ class AssetFake:
     ``clock`` overrides the scenario's clock mode (``"manual"`` or ``"realtime"``).
     """
 
-    def __init__(self, scenario: ScenarioSource = None, seed: int | None = None, *,
-                 clock: ClockMode | None = None, speed: float | None = None) -> None:
+    def __init__(
+        self,
+        scenario: ScenarioSource = None,
+        seed: int | None = None,
+        *,
+        clock: ClockMode | None = None,
+        speed: float | None = None,
+    ) -> None:
         self.scenario = Scenario.load(scenario)
         template = template_of(self.scenario, seed, clock, speed)
         self.seed = template.config.seed

@@ -21,14 +21,16 @@ def policies_of(spec: Any) -> Policies:
     """``spec`` is a validated scenario spec (:attr:`assetfake.Scenario.spec`)."""
     auth = None
     if spec.auth is not None:
-        auth = AuthPolicy({
-            t.token: TokenGrant(
-                t.token,
-                frozenset(t.scopes),
-                None if t.expires_at is None else parse_rfc3339(t.expires_at),
-            )
-            for t in spec.auth.tokens
-        })
+        auth = AuthPolicy(
+            {
+                t.token: TokenGrant(
+                    t.token,
+                    frozenset(t.scopes),
+                    None if t.expires_at is None else parse_rfc3339(t.expires_at),
+                )
+                for t in spec.auth.tokens
+            }
+        )
     rate = None
     if spec.rate_limit is not None:
         rl = spec.rate_limit

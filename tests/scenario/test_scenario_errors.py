@@ -493,3 +493,17 @@ def test_a_duplicate_in_another_file_is_named_with_its_file(write: WriteFile) ->
     assert [str(e) for e in validate_files([child])] == [
         f"{child}:2:17: faults[0].name: duplicate fault name 'f' (first at {base}:1:17)"
     ]
+
+
+def test_fault_headers_must_be_sendable(problems: Problems) -> None:
+    assert problems("""
+        faults:
+          - name: h
+            match: {header: {"bad name": "*"}}
+            respond: {status: 429, headers: {Retry-After: "2", X-Evil: "a\\r\\nSet-Cookie: x"}}
+        """) == [
+        "s.yaml:3:21: faults[0].match.header[\"bad name\"]: 'bad name' is not a valid HTTP "
+        "header name",
+        "s.yaml:4:56: faults[0].respond.headers.X-Evil: a header value must not contain line "
+        "breaks or NUL characters",
+    ]

@@ -49,8 +49,9 @@ class History:
             asset = config.asset(asset_key)
             if asset is None:
                 raise ValueError(f"history names an unknown asset '{asset_key}'")
-            run = RunRecord(seq, ids.make_id(ids.RUN, tag, seq), asset_key, partition, tags,
-                            created_ms)
+            run = RunRecord(
+                seq, ids.make_id(ids.RUN, tag, seq), asset_key, partition, tags, created_ms
+            )
             _finish(run, asset, status, message, config.start_ms)
             runs.append(run)
             runs_by_id[run.id] = run
@@ -64,10 +65,19 @@ class History:
             asset = config.asset(run.asset)
             metadata = {} if asset is None else asset.metadata
             ended = run.ended_ms if run.ended_ms is not None else run.created_ms
-            mats.append(MaterializationRecord(
-                seq, ids.make_id(ids.MATERIALIZATION, tag, seq), run.asset, run.id,
-                run.partition, ended, metadata, ids.data_version(run.id), dict(run.tags),
-            ))
+            mats.append(
+                MaterializationRecord(
+                    seq,
+                    ids.make_id(ids.MATERIALIZATION, tag, seq),
+                    run.asset,
+                    run.id,
+                    run.partition,
+                    ended,
+                    metadata,
+                    ids.data_version(run.id),
+                    dict(run.tags),
+                )
+            )
         for run in runs:
             entry = assets[run.asset]
             entry.runs.add(run)
@@ -82,8 +92,7 @@ _Planned = tuple[int, str, "str | None", RunStatus, dict[str, str], "str | None"
 
 def _plan(config: WorldConfig) -> list[_Planned]:
     planned: list[_Planned] = [
-        (run.created_at_ms, run.asset, run.partition, run.status, dict(run.tags),
-         run.error_message)
+        (run.created_at_ms, run.asset, run.partition, run.status, dict(run.tags), run.error_message)
         for run in config.history_runs
     ]
     for gen in config.history_generate:
@@ -101,14 +110,16 @@ def _generate(config: WorldConfig, gen: HistoryGenerate) -> list[_Planned]:
     for i in range(gen.runs):
         # Run i succeeds when the running total of successes steps up: spread evenly.
         ok = int((i + 1) * ratio) > int(i * ratio)
-        out.append((
-            start + (i * spread) // gen.runs,
-            gen.asset,
-            None if keys is None else keys[i % len(keys)],
-            RunStatus.SUCCEEDED if ok else RunStatus.FAILED,
-            {},
-            None,
-        ))
+        out.append(
+            (
+                start + (i * spread) // gen.runs,
+                gen.asset,
+                None if keys is None else keys[i % len(keys)],
+                RunStatus.SUCCEEDED if ok else RunStatus.FAILED,
+                {},
+                None,
+            )
+        )
     return out
 
 

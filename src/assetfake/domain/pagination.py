@@ -134,7 +134,7 @@ class Paginator(Generic[R]):
                 break
         more = len(out) > size
         del out[size:]
-        if more and size > 1 and self._config.short_pages > 0:
-            if self._rng.random() < self._config.short_pages:
-                del out[self._rng.randint(1, size - 1) :]
+        short = self._config.short_pages
+        if more and size > 1 and short > 0 and self._rng.random() < short:
+            del out[self._rng.randint(1, size - 1) :]
         return out, more

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 PartitionKind = Literal["daily", "hourly", "static"]
@@ -81,7 +81,7 @@ def _parse(text: str, fmt: str, shape: str) -> datetime:
         raise ValueError(f"expected a {shape} partition bound, got {text!r}") from None
 
 
-def _series(first: datetime | date, last: datetime | date, step: timedelta, fmt: str) -> tuple[str, ...]:
+def _series(first: datetime, last: datetime, step: timedelta, fmt: str) -> tuple[str, ...]:
     if first > last:
         raise ValueError("partition start is after its end")
     count = int((last - first) / step) + 1

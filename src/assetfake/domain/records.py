@@ -74,8 +74,17 @@ class RunRecord:
 
 
 class MaterializationRecord:
-    __slots__ = ("asset", "created_ms", "data_version", "id", "metadata", "partition", "run_id",
-                 "seq", "tags")
+    __slots__ = (
+        "asset",
+        "created_ms",
+        "data_version",
+        "id",
+        "metadata",
+        "partition",
+        "run_id",
+        "seq",
+        "tags",
+    )
 
     def __init__(
         self,
@@ -113,8 +122,22 @@ class MaterializationRecord:
 
 
 class BackfillRecord:
-    __slots__ = ("asset", "canceled", "counts", "created_ms", "ended_ms", "id", "keys", "runs",
-                 "selection", "seq", "status", "tags", "title", "updated_ms")
+    __slots__ = (
+        "asset",
+        "canceled",
+        "counts",
+        "created_ms",
+        "ended_ms",
+        "id",
+        "keys",
+        "runs",
+        "selection",
+        "seq",
+        "status",
+        "tags",
+        "title",
+        "updated_ms",
+    )
 
     def __init__(
         self,

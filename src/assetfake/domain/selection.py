@@ -50,8 +50,9 @@ class PartitionSelection:
             return partitions.select_range(start, end)
         keys = self.keys or ()
         if not keys:
-            raise InvalidRequest("the selection is empty: give at least one partition key",
-                                 code="empty_selection")
+            raise InvalidRequest(
+                "the selection is empty: give at least one partition key", code="empty_selection"
+            )
         unknown = [key for key in keys if key not in partitions]
         if unknown:
             raise InvalidRequest(

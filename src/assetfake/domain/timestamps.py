@@ -15,8 +15,10 @@ _RFC3339 = re.compile(
 def format_ms(ms: int) -> str:
     """``2024-06-01T00:00:00.000Z`` for an instant given in epoch milliseconds."""
     m = EPOCH + timedelta(milliseconds=ms)
-    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
-            f"{m.second:02d}.{ms % 1000:03d}Z")
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
+        f"{m.second:02d}.{ms % 1000:03d}Z"
+    )
 
 
 def to_datetime(ms: int) -> datetime:
@@ -34,7 +36,9 @@ def parse_rfc3339(text: str) -> int:
     """Epoch milliseconds of an RFC 3339 timestamp; ``ValueError`` if it is not one."""
     match = _RFC3339.match(text)
     if match is None:
-        raise ValueError(f"expected an RFC 3339 timestamp such as 2024-06-01T00:00:00Z, got {text!r}")
+        raise ValueError(
+            f"expected an RFC 3339 timestamp such as 2024-06-01T00:00:00Z, got {text!r}"
+        )
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:  # e.g. month 13
@@ -46,4 +50,4 @@ def parse_rfc3339(text: str) -> int:
 
 
 def seconds_to_ms(seconds: float) -> int:
-    return int(round(seconds * 1000))
+    return round(seconds * 1000)

@@ -11,7 +11,7 @@ import hashlib
 import heapq
 import itertools
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sortedcontainers import SortedKeyList
@@ -21,7 +21,7 @@ from assetfake.domain.clock import Clock
 from assetfake.domain.config import AssetConfig, WorldConfig
 from assetfake.domain.errors import ClockError, Conflict, InvalidRequest, NotFound
 from assetfake.domain.history import AssetHistory, History
-from assetfake.domain.pagination import Paginator, TokenCodec, new_index, page_size
+from assetfake.domain.pagination import Cursor, Paginator, TokenCodec, new_index, page_size
 from assetfake.domain.records import BackfillRecord, MaterializationRecord, RunRecord
 from assetfake.domain.resources import Backfill, Materialization, Page, Run
 from assetfake.domain.selection import PartitionSelection
@@ -36,6 +36,7 @@ _EXPECTS = {
     _RUN_DONE: RunStatus.RUNNING,
     _CANCEL_DONE: RunStatus.CANCELING,
 }
+_Record = RunRecord | BackfillRecord | MaterializationRecord
 _HOLDS_SLOT = frozenset({RunStatus.STARTING, RunStatus.RUNNING, RunStatus.CANCELING})
 
 
@@ -67,17 +68,18 @@ class World:
         secret = hashlib.sha256(f"assetfake:page-token:{config.seed}".encode()).digest()
         ttl = config.pagination.page_token_ttl_seconds
         self._tokens = TokenCodec(secret, None if ttl is None else seconds_to_ms(ttl))
-        self._paginator: Paginator[object] = Paginator(
+        self._paginator: Paginator[_Record] = Paginator(
             config.pagination, random.Random(f"{config.seed}:pages")
         )
         self._assets = {
-            asset.key: _AssetState(asset, self.history.assets[asset.key])
-            for asset in config.assets
+            asset.key: _AssetState(asset, self.history.assets[asset.key]) for asset in config.assets
         }
         self._runs_by_id: dict[str, RunRecord] = {}
         self._backfills_by_id: dict[str, BackfillRecord] = {}
         self._materializations_by_id: dict[str, MaterializationRecord] = {}
-        self._idempotency: dict[tuple[str, str, str], tuple[object, RunRecord | BackfillRecord]] = {}
+        self._idempotency: dict[
+            tuple[str, str, str], tuple[object, RunRecord | BackfillRecord]
+        ] = {}
 
     # ----------------------------------------------------------------- the API's operations
 
@@ -96,8 +98,10 @@ class World:
         if status is None:
             layers = [state.runs, state.history.runs]
         else:
-            layers = [_bucket(state.runs_by_status, status),
-                      _bucket(state.history.runs_by_status, status)]
+            layers = [
+                _bucket(state.runs_by_status, status),
+                _bucket(state.history.runs_by_status, status),
+            ]
         records, more = self._paginator.take(layers, cursor, size)
         return Page(
             items=[r.resource() for r in records if isinstance(r, RunRecord)],
@@ -210,8 +214,16 @@ class World:
         keys = selection.resolve(partitions, asset_key)
         seq = self._next_seq()
         now = self.clock.now_ms()
-        backfill = BackfillRecord(seq, ids.make_id(ids.BACKFILL, self._tag, seq), asset_key, keys,
-                                  selection.echo(), title, tag_map, now)
+        backfill = BackfillRecord(
+            seq,
+            ids.make_id(ids.BACKFILL, self._tag, seq),
+            asset_key,
+            keys,
+            selection.echo(),
+            title,
+            tag_map,
+            now,
+        )
         self._backfills_by_id[backfill.id] = backfill
         state.backfills.add(backfill)
         _bucket(state.backfills_by_status, backfill.status).add(backfill)
@@ -228,8 +240,9 @@ class World:
         if run is None:
             raise NotFound(f"run '{run_id}' does not exist", code="run_not_found")
         if run.status.terminal:
-            raise Conflict(f"run '{run_id}' is already {run.status.value}",
-                           code="run_not_cancelable")
+            raise Conflict(
+                f"run '{run_id}' is already {run.status.value}", code="run_not_cancelable"
+            )
         self._cancel(run, self.clock.now_ms())
         return run.resource()
 
@@ -239,8 +252,10 @@ class World:
         if backfill is None:
             raise NotFound(f"backfill '{backfill_id}' does not exist", code="backfill_not_found")
         if backfill.status.terminal:
-            raise Conflict(f"backfill '{backfill_id}' is already {backfill.status.value}",
-                           code="backfill_not_cancelable")
+            raise Conflict(
+                f"backfill '{backfill_id}' is already {backfill.status.value}",
+                code="backfill_not_cancelable",
+            )
         if backfill.canceled:  # already CANCELING: nothing more to do
             return backfill.resource()
         now = self.clock.now_ms()
@@ -294,18 +309,23 @@ class World:
     def runs(self, asset_key: str | None = None) -> list[Run]:
         """Every run, oldest first (history first)."""
         self.catch_up()
-        return [r.resource() for r in self._each(asset_key, "runs")  # type: ignore[union-attr]
-                if isinstance(r, RunRecord)]
+        return [r.resource() for r in self._each(asset_key, "runs") if isinstance(r, RunRecord)]
 
     def backfills(self, asset_key: str | None = None) -> list[Backfill]:
         self.catch_up()
-        return [b.resource() for b in self._each(asset_key, "backfills")
-                if isinstance(b, BackfillRecord)]
+        return [
+            b.resource()
+            for b in self._each(asset_key, "backfills")
+            if isinstance(b, BackfillRecord)
+        ]
 
     def materializations(self, asset_key: str | None = None) -> list[Materialization]:
         self.catch_up()
-        return [m.resource() for m in self._each(asset_key, "materializations")
-                if isinstance(m, MaterializationRecord)]
+        return [
+            m.resource()
+            for m in self._each(asset_key, "materializations")
+            if isinstance(m, MaterializationRecord)
+        ]
 
     def run(self, run_id: str) -> Run:
         self.catch_up()
@@ -325,11 +345,11 @@ class World:
             "pending_transitions": len(self._events),
         }
 
-    def newest(self, kind: str, limit: int) -> list[Run] | list[Backfill] | list[Materialization]:
+    def newest(self, kind: str, limit: int) -> list[Run | Backfill | Materialization]:
         """The newest ``limit`` runs, backfills or materializations of every asset, newest
         first; costs O(limit x assets), not O(stored)."""
         self.catch_up()
-        streams = []
+        streams: list[Iterator[_Record]] = []
         for state in self._assets.values():
             if kind == "runs":
                 layers = [state.runs, state.history.runs]
@@ -346,8 +366,11 @@ class World:
         self.catch_up()
         out: dict[str, int] = {}
         for state in self._assets.values():
-            buckets = [state.runs_by_status, state.history.runs_by_status] if kind == "runs" \
+            buckets = (
+                [state.runs_by_status, state.history.runs_by_status]
+                if kind == "runs"
                 else [state.backfills_by_status]
+            )
             for bucket in buckets:
                 for status, index in bucket.items():
                     out[status.value] = out.get(status.value, 0) + len(index)
@@ -377,16 +400,17 @@ class World:
             raise NotFound(f"asset '{asset_key}' does not exist", code="asset_not_found")
         return state
 
-    def _cursor(self, list_name: str, asset: str, status: str, token: str | None) -> object:
+    def _cursor(self, list_name: str, asset: str, status: str, token: str | None) -> Cursor | None:
         if token is None:
             return None
         return self._tokens.decode(token, list_name, asset, status, self.clock.now_ms())
 
-    def _next(self, list_name: str, asset: str, status: str, records: list[object],
-              more: bool) -> str | None:
+    def _next(
+        self, list_name: str, asset: str, status: str, records: Sequence[_Record], more: bool
+    ) -> str | None:
         if not more or not records:
             return None
-        last = records[-1].seq  # type: ignore[attr-defined]
+        last = records[-1].seq
         return self._tokens.encode(list_name, asset, status, last, self.clock.now_ms())
 
     def _next_seq(self) -> int:
@@ -394,8 +418,9 @@ class World:
         self._seq += 1
         return seq
 
-    def _replay(self, op: str, asset: str, key: str | None,
-                fingerprint: object) -> RunRecord | BackfillRecord | None:
+    def _replay(
+        self, op: str, asset: str, key: str | None, fingerprint: object
+    ) -> RunRecord | BackfillRecord | None:
         if key is None:
             return None
         seen = self._idempotency.get((op, asset, key))
@@ -408,21 +433,41 @@ class World:
             )
         return seen[1]
 
-    def _remember(self, op: str, asset: str, key: str | None, fingerprint: object,
-                  record: RunRecord | BackfillRecord) -> None:
+    def _remember(
+        self,
+        op: str,
+        asset: str,
+        key: str | None,
+        fingerprint: object,
+        record: RunRecord | BackfillRecord,
+    ) -> None:
         if key is not None:
             self._idempotency[(op, asset, key)] = (fingerprint, record)
 
-    def _new_run(self, state: _AssetState, partition: str | None, tags: dict[str, str],
-                 backfill: BackfillRecord | None) -> RunRecord:
+    def _new_run(
+        self,
+        state: _AssetState,
+        partition: str | None,
+        tags: dict[str, str],
+        backfill: BackfillRecord | None,
+    ) -> RunRecord:
         cfg = state.config.run
         fails = partition is not None and partition in cfg.fail_partitions
         if cfg.fail_probability > 0 and self._outcomes.random() < cfg.fail_probability:
             fails = True
         seq = self._next_seq()
         now = self.clock.now_ms()
-        run = RunRecord(seq, ids.make_id(ids.RUN, self._tag, seq), state.config.key, partition,
-                        tags, now, backfill, fails, cfg.error_message if fails else None)
+        run = RunRecord(
+            seq,
+            ids.make_id(ids.RUN, self._tag, seq),
+            state.config.key,
+            partition,
+            tags,
+            now,
+            backfill,
+            fails,
+            cfg.error_message if fails else None,
+        )
         self._runs_by_id[run.id] = run
         state.runs.add(run)
         _bucket(state.runs_by_status, RunStatus.QUEUED).add(run)
@@ -458,8 +503,9 @@ class World:
             _, run = heapq.heappop(state.waiting)
             if run.status is RunStatus.QUEUED:  # a canceled one is skipped
                 self._move(run, RunStatus.STARTING, at)
-                self._schedule(at + seconds_to_ms(state.config.run.starting_seconds),
-                               _START_DONE, run)
+                self._schedule(
+                    at + seconds_to_ms(state.config.run.starting_seconds), _START_DONE, run
+                )
 
     def _cancel(self, run: RunRecord, at: int) -> None:
         if run.status is RunStatus.QUEUED:
@@ -496,8 +542,15 @@ class World:
     def _materialize(self, state: _AssetState, run: RunRecord, at: int) -> None:
         seq = self._next_seq()
         mat = MaterializationRecord(
-            seq, ids.make_id(ids.MATERIALIZATION, self._tag, seq), run.asset, run.id,
-            run.partition, at, state.config.metadata, ids.data_version(run.id), dict(run.tags),
+            seq,
+            ids.make_id(ids.MATERIALIZATION, self._tag, seq),
+            run.asset,
+            run.id,
+            run.partition,
+            at,
+            state.config.metadata,
+            ids.data_version(run.id),
+            dict(run.tags),
         )
         self._materializations_by_id[mat.id] = mat
         state.materializations.add(mat)

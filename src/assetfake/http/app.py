@@ -86,48 +86,77 @@ class AssetsApp:
             request_id = namespace.next_request_id()
             arrived_ms = namespace.world.clock.now_ms()
             if too_large:
-                outcome = Outcome(_problem_reply(HTTPProblem(
-                    400, "body_too_large", f"the body exceeds {MAX_BODY} bytes")))
+                outcome = Outcome(
+                    _problem_reply(
+                        HTTPProblem(400, "body_too_large", f"the body exceeds {MAX_BODY} bytes")
+                    )
+                )
                 operation = None
             else:
                 prefix = raw_path[: len(raw_path) - len(path)]
-                outcome, operation = _dispatch(namespace, method, path, query, headers, body,
-                                               prefix)
+                outcome, operation = _dispatch(
+                    namespace, method, path, query, headers, body, prefix
+                )
             fault = outcome.fault
             network = None if fault is None else fault.respond.network
             status = 0 if network not in (None, "malformed") else outcome.reply.status
             if network == "malformed":
                 status = 200
-            namespace.journal.append(JournalEntry(
-                operation, method, path, query, status, None if fault is None else fault.name,
-                to_datetime(arrived_ms), time.time(), hashlib.sha256(body).hexdigest(),
-                request_id,
-            ))
+            namespace.journal.append(
+                JournalEntry(
+                    operation,
+                    method,
+                    path,
+                    query,
+                    status,
+                    None if fault is None else fault.name,
+                    to_datetime(arrived_ms),
+                    time.time(),
+                    hashlib.sha256(body).hexdigest(),
+                    request_id,
+                )
+            )
             mark = namespace.template.policies.mark_faults
-        log.info("%s %s%s %s%s", method, raw_path, "?" + query if query else "",
-                 status or network, f" fault={fault.name}" if fault else "")
+        log.info(
+            "%s %s%s %s%s",
+            method,
+            raw_path,
+            "?" + query if query else "",
+            status or network,
+            f" fault={fault.name}" if fault else "",
+        )
         if fault is not None:
             await _inject(scope, receive, send, outcome, fault, request_id, mark)
             return
         await _send(send, outcome.reply, request_id=request_id)
 
-    async def _control(self, scope: Scope, send: Send, name: str | None, path: str,
-                       body: bytes) -> None:
+    async def _control(
+        self, scope: Scope, send: Send, name: str | None, path: str, body: bytes
+    ) -> None:
         if self.control is None:
-            reply = _problem_reply(HTTPProblem(404, "not_found",
-                                               "the control API is turned off (--no-control)"))
+            reply = _problem_reply(
+                HTTPProblem(404, "not_found", "the control API is turned off (--no-control)")
+            )
         else:
             namespace = None if name is None else self.namespaces.get(name)
             reply = await self.control(self.namespaces, namespace, path, scope, body)
         await _send(send, reply, request_id="")
 
 
-def _dispatch(namespace: Namespace, method: str, path: str, query: str,
-              headers: dict[str, str], body: bytes, prefix: str) -> tuple[Outcome, str | None]:
+def _dispatch(
+    namespace: Namespace,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    prefix: str,
+) -> tuple[Outcome, str | None]:
     if path == "/openapi.json":
         if method != "GET":
-            return Outcome(_problem_reply(HTTPProblem(405, "method_not_allowed",
-                                                      "only GET", {"Allow": "GET"}))), None
+            return Outcome(
+                _problem_reply(HTTPProblem(405, "method_not_allowed", "only GET", {"Allow": "GET"}))
+            ), None
         return Outcome(Reply(200, openapi_json())), None
     try:
         found = route(method, path)
@@ -136,16 +165,24 @@ def _dispatch(namespace: Namespace, method: str, path: str, query: str,
     return _operate(namespace, found, method, query, headers, body, prefix), found.operation
 
 
-def _operate(namespace: Namespace, found: Route, method: str, query: str,
-             headers: dict[str, str], body: bytes, prefix: str) -> Outcome:
+def _operate(
+    namespace: Namespace,
+    found: Route,
+    method: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    prefix: str,
+) -> Outcome:
     world = namespace.world
     policies = namespace.template.policies
     now = world.clock.now_ms()
     token = bearer_token(headers)
     fault = None
     if namespace.faults.active:
-        call = FaultCall(found.operation, method, found.asset_key, _query_map(query), headers,
-                         token)
+        call = FaultCall(
+            found.operation, method, found.asset_key, _query_map(query), headers, token
+        )
         fault = namespace.faults.decide(call, now)
     rate_headers: dict[str, str] | None = None
     if fault is not None and fault.respond.phase == "before":
@@ -161,13 +198,18 @@ def _operate(namespace: Namespace, found: Route, method: str, query: str,
             reply = _problem_reply(problem)
         except DomainError as error:
             status = status_of(error)
-            reply = Reply(status, problem_body(status, error.code, error.message),
-                          content_type=PROBLEM_TYPE)
+            reply = Reply(
+                status, problem_body(status, error.code, error.message), content_type=PROBLEM_TYPE
+            )
         except Exception as error:  # a bug of ours: answer a problem, never a traceback
             log.exception("assetfake internal error on %s %s", method, found)
-            reply = Reply(500, problem_body(500, "fake_internal_error",
-                                            f"assetfake failed: {type(error).__name__}"),
-                          content_type=PROBLEM_TYPE)
+            reply = Reply(
+                500,
+                problem_body(
+                    500, "fake_internal_error", f"assetfake failed: {type(error).__name__}"
+                ),
+                content_type=PROBLEM_TYPE,
+            )
         if fault is not None and not 200 <= reply.status < 300:
             fault = None  # an after-phase fault only hits a change that happened
     if namespace.limiter is not None:
@@ -193,12 +235,23 @@ def _query_map(query: str) -> dict[str, str]:
 
 
 def _problem_reply(problem: HTTPProblem) -> Reply:
-    return Reply(problem.status, problem_body(problem.status, problem.code, problem.detail),
-                 dict(problem.headers), PROBLEM_TYPE)
+    return Reply(
+        problem.status,
+        problem_body(problem.status, problem.code, problem.detail),
+        dict(problem.headers),
+        PROBLEM_TYPE,
+    )
 
 
-async def _inject(scope: Scope, receive: Receive, send: Send, outcome: Outcome,
-                  fault: FaultRule, request_id: str, mark: bool) -> None:
+async def _inject(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    outcome: Outcome,
+    fault: FaultRule,
+    request_id: str,
+    mark: bool,
+) -> None:
     respond = fault.respond
     if respond.delay_seconds > 0:
         if SYNC_EXTENSION in scope.get("extensions", {}):
@@ -226,16 +279,26 @@ async def _inject(scope: Scope, receive: Receive, send: Send, outcome: Outcome,
             pass
         return
     else:
-        promised = outcome.reply.body if outcome.reply.status else problem_body(
-            500, "internal_error", "this body never arrives whole")
-        headers = [(b"content-type", b"application/json"),
-                   (b"content-length", str(len(promised)).encode()),
-                   (b"x-request-id", request_id.encode())]
+        promised = (
+            outcome.reply.body
+            if outcome.reply.status
+            else problem_body(500, "internal_error", "this body never arrives whole")
+        )
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(promised)).encode()),
+            (b"x-request-id", request_id.encode()),
+        ]
         headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         if respond.network == "truncated":
-            await send({"type": "http.response.body", "body": promised[: len(promised) // 2],
-                        "more_body": True})
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": promised[: len(promised) // 2],
+                    "more_body": True,
+                }
+            )
         transport.close()
     await asyncio.sleep(0.01)  # let the server notice the closed connection
 
@@ -256,8 +319,9 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
     return b"".join(chunks), size > MAX_BODY
 
 
-async def _send(send: Send, reply: Reply, namespace: Namespace | None = None,
-                request_id: str = "") -> None:
+async def _send(
+    send: Send, reply: Reply, namespace: Namespace | None = None, request_id: str = ""
+) -> None:
     if namespace is not None:
         with namespace.lock:
             request_id = namespace.next_request_id()
@@ -267,8 +331,9 @@ async def _send(send: Send, reply: Reply, namespace: Namespace | None = None,
     ]
     if request_id:
         headers.append((b"x-request-id", request_id.encode()))
-    headers.extend((k.lower().encode("latin-1"), v.encode("latin-1"))
-                   for k, v in reply.headers.items())
+    headers.extend(
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()
+    )
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": reply.body})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,25 +45,42 @@ class ControlAPI:
     _snapshots: dict[str, tuple[str, _Snapshot]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def __call__(self, namespaces: Namespaces, named: Namespace | None, path: str,
-                       scope: dict[str, Any], body: bytes) -> Reply:
+    async def __call__(
+        self,
+        namespaces: Namespaces,
+        named: Namespace | None,
+        path: str,
+        scope: MutableMapping[str, Any],
+        body: bytes,
+    ) -> Reply:
         method = scope["method"]
         namespace = named or namespaces.default
         parts = tuple(p for p in path.split("/")[2:] if p)
         try:
-            return self._route(namespaces, namespace, named is not None, method, parts, scope,
-                               body)
+            return self._route(namespaces, namespace, named is not None, method, parts, scope, body)
         except HTTPProblem as problem:
-            return Reply(problem.status, problem_body(problem.status, problem.code,
-                                                      problem.detail),
-                         dict(problem.headers), PROBLEM_TYPE)
+            return Reply(
+                problem.status,
+                problem_body(problem.status, problem.code, problem.detail),
+                dict(problem.headers),
+                PROBLEM_TYPE,
+            )
         except DomainError as error:
             status = status_of(error)
-            return Reply(status, problem_body(status, error.code, error.message),
-                         content_type=PROBLEM_TYPE)
+            return Reply(
+                status, problem_body(status, error.code, error.message), content_type=PROBLEM_TYPE
+            )
 
-    def _route(self, namespaces: Namespaces, ns: Namespace, is_named: bool, method: str,
-               parts: tuple[str, ...], scope: dict[str, Any], body: bytes) -> Reply:
+    def _route(
+        self,
+        namespaces: Namespaces,
+        ns: Namespace,
+        is_named: bool,
+        method: str,
+        parts: tuple[str, ...],
+        scope: MutableMapping[str, Any],
+        body: bytes,
+    ) -> Reply:
         match (method, parts):
             case ("GET", ("health",)):
                 return _json({"status": "ok", "namespace": ns.name})
@@ -150,20 +167,24 @@ class ControlAPI:
             case ("POST", ("restore", snapshot_id)):
                 found = self._snapshots.get(snapshot_id)
                 if found is None or found[0] != ns.name:
-                    raise HTTPProblem(404, "snapshot_not_found",
-                                      f"no snapshot '{snapshot_id}' of namespace '{ns.name}'")
+                    raise HTTPProblem(
+                        404,
+                        "snapshot_not_found",
+                        f"no snapshot '{snapshot_id}' of namespace '{ns.name}'",
+                    )
                 with ns.lock:
                     _restore(ns, found[1])
                 return _json(_clock(ns))
-        raise HTTPProblem(404, "not_found", f"no control endpoint {method} /_fake/"
-                          + "/".join(parts))
+        raise HTTPProblem(
+            404, "not_found", f"no control endpoint {method} /_fake/" + "/".join(parts)
+        )
 
 
 def _json(data: object, status: int = 200) -> Reply:
     return Reply(status, msgspec.json.encode(data))
 
 
-def _header(scope: dict[str, Any], name: str) -> str:
+def _header(scope: MutableMapping[str, Any], name: str) -> str:
     for key, value in scope.get("headers", []):
         if key.decode("latin-1").lower() == name:
             return str(value.decode("latin-1"))
@@ -219,8 +240,10 @@ def _state(ns: Namespace) -> dict[str, object]:
             "namespace": ns.name,
             "clock": _clock(ns),
             "assets": [
-                {"key": a.key, "partitions": None if a.partitions is None
-                 else a.partitions.describe()}
+                {
+                    "key": a.key,
+                    "partitions": None if a.partitions is None else a.partitions.describe(),
+                }
                 for a in world.assets()
             ],
             "runs": world.newest("runs", STATE_LIMIT),
@@ -236,13 +259,16 @@ def _state(ns: Namespace) -> dict[str, object]:
 
 def _take(ns: Namespace) -> _Snapshot:
     memo = {id(ns.world.history): ns.world.history, id(ns.world.config): ns.world.config}
-    return _Snapshot(copy.deepcopy(ns.world, memo), copy.deepcopy(ns.faults),
-                     copy.deepcopy(ns.limiter))
+    return _Snapshot(
+        copy.deepcopy(ns.world, memo), copy.deepcopy(ns.faults), copy.deepcopy(ns.limiter)
+    )
 
 
 def _restore(ns: Namespace, snapshot: _Snapshot) -> None:
-    memo = {id(snapshot.world.history): snapshot.world.history,
-            id(snapshot.world.config): snapshot.world.config}
+    memo = {
+        id(snapshot.world.history): snapshot.world.history,
+        id(snapshot.world.config): snapshot.world.config,
+    }
     ns.world = copy.deepcopy(snapshot.world, memo)
     ns.faults = copy.deepcopy(snapshot.faults)
     ns.limiter = copy.deepcopy(snapshot.limiter)

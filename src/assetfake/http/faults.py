@@ -141,8 +141,13 @@ def fault_reply(rule: FaultRule) -> tuple[int, bytes, dict[str, str], str]:
     headers = dict(_DEFAULT_HEADERS.get(status, {}))
     headers.update(respond.headers)
     if respond.body is None:
-        problem = Problem("about:blank", HTTPStatus(status).phrase, status,
-                          f"injected fault '{rule.name}'", _CODES.get(status, "injected_fault"))
+        problem = Problem(
+            "about:blank",
+            HTTPStatus(status).phrase,
+            status,
+            f"injected fault '{rule.name}'",
+            _CODES.get(status, "injected_fault"),
+        )
         return status, msgspec.json.encode(problem), headers, PROBLEM_TYPE
     if isinstance(respond.body, str):
         return status, respond.body.encode(), headers, "text/plain; charset=utf-8"

@@ -29,21 +29,35 @@ def bearer_token(headers: dict[str, str]) -> str | None:
 def check_auth(policy: AuthPolicy, operation: str, token: str | None, now_ms: int) -> None:
     """Raise the 401 or 403 this request deserves, if any."""
     if token is None:
-        raise HTTPProblem(401, "unauthenticated",
-                          "this operation needs a bearer token (Authorization: Bearer <token>)",
-                          {"WWW-Authenticate": REALM})
+        raise HTTPProblem(
+            401,
+            "unauthenticated",
+            "this operation needs a bearer token (Authorization: Bearer <token>)",
+            {"WWW-Authenticate": REALM},
+        )
     grant = policy.tokens.get(token)
     if grant is None:
-        raise HTTPProblem(401, "invalid_token", "the bearer token is not known",
-                          {"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
+        raise HTTPProblem(
+            401,
+            "invalid_token",
+            "the bearer token is not known",
+            {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
     if grant.expires_at_ms is not None and now_ms >= grant.expires_at_ms:
-        raise HTTPProblem(401, "token_expired", "the bearer token has expired",
-                          {"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
+        raise HTTPProblem(
+            401,
+            "token_expired",
+            "the bearer token has expired",
+            {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+        )
     needed = READ_SCOPE if operation in READ_OPERATIONS else WRITE_SCOPE
     if needed not in grant.scopes:
-        raise HTTPProblem(403, "insufficient_scope", f"this operation needs scope '{needed}'",
-                          {"WWW-Authenticate":
-                           f'{REALM}, error="insufficient_scope", scope="{needed}"'})
+        raise HTTPProblem(
+            403,
+            "insufficient_scope",
+            f"this operation needs scope '{needed}'",
+            {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{needed}"'},
+        )
 
 
 @dataclass(slots=True)
@@ -78,22 +92,26 @@ class RateLimiter:
             wait = max(1, math.ceil(round((1 - bucket.level) / self._rate, 6)))
             headers = self._headers(0, wait)
             headers["Retry-After"] = str(wait)
-            raise HTTPProblem(429, "rate_limited",
-                              f"rate limit of {self.policy.requests} requests per "
-                              f"{self.policy.per_seconds:g} s exceeded; retry in {wait} s",
-                              headers)
+            raise HTTPProblem(
+                429,
+                "rate_limited",
+                f"rate limit of {self.policy.requests} requests per "
+                f"{self.policy.per_seconds:g} s exceeded; retry in {wait} s",
+                headers,
+            )
         bucket.level -= 1
         return self.peek_headers(token, now_ms)
 
     def peek_headers(self, token: str | None, now_ms: int) -> dict[str, str]:
         bucket = self._bucket(token, now_ms)
         missing = float(self.policy.requests) - bucket.level
-        return self._headers(math.floor(round(bucket.level, 6)),
-                             max(0, math.ceil(round(missing / self._rate, 6))))
+        return self._headers(
+            math.floor(round(bucket.level, 6)), max(0, math.ceil(round(missing / self._rate, 6)))
+        )
 
     def _headers(self, remaining: int, reset: int) -> dict[str, str]:
         return {
             "RateLimit-Policy": f'"default";q={self.policy.requests};'
-                                f"w={math.ceil(self.policy.per_seconds)}",
+            f"w={math.ceil(self.policy.per_seconds)}",
             "RateLimit": f'"default";r={remaining};t={reset}',
         }

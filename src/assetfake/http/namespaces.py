@@ -30,7 +30,7 @@ class WorldTemplate:
     config: WorldConfig
     clock_mode: ClockMode = "manual"
     speed: float = 1.0
-    policies: Policies = Policies()
+    policies: Policies = field(default_factory=Policies)
     history: History = field(init=False)
 
     def __post_init__(self) -> None:

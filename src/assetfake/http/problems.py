@@ -54,5 +54,5 @@ def problem_body(status: int, code: str, detail: str) -> bytes:
 def status_of(error: DomainError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_OF:
-            return STATUS_OF[cls]  # type: ignore[index]
+            return STATUS_OF[cls]
     return 400

@@ -41,6 +41,9 @@ class _BoundShape:
     pattern: re.Pattern[str]
 
 
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
+
 _DAILY = _BoundShape("YYYY-MM-DD", DAILY_FORMAT, re.compile(r"^\d{4}-\d{2}-\d{2}$"))
 _HOURLY = _BoundShape(
     "YYYY-MM-DD-HH:00", HOURLY_FORMAT, re.compile(r"^\d{4}-\d{2}-\d{2}-\d{2}:\d{2}$")
@@ -324,10 +327,10 @@ def _check_match(
             (*location, which[1]),
             f"at most one of call, calls, after, every; got {', '.join(which)}",
         )
-    for name, headers in (("query", match.query), ("header", match.header)):
-        for key in headers:
-            if not key:
-                report((*location, name), f"a {name} name must not be empty")
+    for key in match.query:
+        if not key:
+            report((*location, "query"), "a query parameter name must not be empty")
+    _check_header_names(match.header, (*location, "header"), report)
     if match.between is not None:
         start = _timestamp(match.between.start, (*location, "between", "start"), report)
         end = _timestamp(match.between.end, (*location, "between", "end"), report)
@@ -342,6 +345,13 @@ def _check_respond(
     if (respond.status is None) == (respond.network is None):
         report(location, "expected exactly one of status, network")
         return
+    _check_header_names(respond.headers, (*location, "headers"), report)
+    for name, value in respond.headers.items():
+        if _BAD_HEADER_VALUE.search(value):
+            report(
+                (*location, "headers", name),
+                "a header value must not contain line breaks or NUL characters",
+            )
     if respond.network is not None:
         for name, present in (
             ("headers", bool(respond.headers)),
@@ -359,6 +369,12 @@ def _check_respond(
         if status not in OPERATIONS[op].errors:
             report((*location, "status"), _bad_status(status, op))
             return
+
+
+def _check_header_names(headers: dict[str, str], location: Location, report: Report) -> None:
+    for name in headers:
+        if not _HEADER_NAME.match(name):
+            report((*location, name), f"{name!r} is not a valid HTTP header name")
 
 
 def _bad_status(status: int | None, who: str) -> str:

@@ -49,10 +49,10 @@ RemoteScenario = Mapping[str, object] | str | os.PathLike[str]
 class ControlError(RuntimeError):
     """The control API answered with something else than 2xx."""
 
-    def __init__(self, method: str, url: str, status: int, code: str | None,
-                 detail: str) -> None:
-        super().__init__(f"{method} {url} answered {status}"
-                         + (f" ({code})" if code else "") + f": {detail}")
+    def __init__(self, method: str, url: str, status: int, code: str | None, detail: str) -> None:
+        super().__init__(
+            f"{method} {url} answered {status}" + (f" ({code})" if code else "") + f": {detail}"
+        )
         self.method = method
         self.url = url
         self.status = status
@@ -151,8 +151,9 @@ class RemoteFake:
     :class:`ControlError` with the problem document's ``detail``.
     """
 
-    def __init__(self, base_url: str, namespace: str | None = None,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, base_url: str, namespace: str | None = None, client: httpx.Client | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.namespace = namespace
         prefix = "" if namespace is None else "/_ns/" + quote(namespace, safe="")
@@ -173,8 +174,12 @@ class RemoteFake:
     def __enter__(self) -> RemoteFake:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -215,8 +220,7 @@ class RemoteFake:
             text = scenario if isinstance(scenario, str) else Path(scenario).read_text("utf-8")
             body = text.encode()
             content_type = "application/yaml"
-        answer = self._call("PUT", "scenario", content=body,
-                            headers={"content-type": content_type})
+        answer = self._call("PUT", "scenario", content=body, headers={"content-type": content_type})
         return int(answer["loaded"])
 
     def run_until_idle(self) -> int:
@@ -278,8 +282,13 @@ class RemoteFake:
             raise ControlError(method, url, response.status_code, code, detail)
         data = response.json()
         if not isinstance(data, dict):
-            raise ControlError(method, url, response.status_code, None,
-                               f"expected a JSON object, got {type(data).__name__}")
+            raise ControlError(
+                method,
+                url,
+                response.status_code,
+                None,
+                f"expected a JSON object, got {type(data).__name__}",
+            )
         return cast(JSONObject, data)
 
 
@@ -319,4 +328,3 @@ def _names(answer: JSONObject) -> list[str]:
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-

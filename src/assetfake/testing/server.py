@@ -16,8 +16,9 @@ from assetfake.http.wire import FaultableH11Protocol
 class LiveServer:
     """``with LiveServer(app) as url:`` serves on 127.0.0.1 (a free port unless given)."""
 
-    def __init__(self, app: AssetsApp, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "warning") -> None:
+    def __init__(
+        self, app: AssetsApp, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
@@ -31,13 +32,21 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level=self.log_level, lifespan="off",
-                                http=FaultableH11Protocol,
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            self.app,
+            log_level=self.log_level,
+            lifespan="off",
+            http=FaultableH11Protocol,
+            timeout_graceful_shutdown=1,
+        )
         server = uvicorn.Server(config)
         self._server = server
-        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                                        name=f"assetfake-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            name=f"assetfake-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
@@ -57,6 +66,10 @@ class LiveServer:
     def __enter__(self) -> str:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -22,10 +22,12 @@ def network_error(fault: NetworkFault, request: httpx.Request) -> httpx.Transpor
         return httpx.ReadTimeout("timed out (the server never answered)", request=request)
     if fault.kind == "empty":
         return httpx.RemoteProtocolError(
-            "peer closed connection without sending complete message body", request=request)
+            "peer closed connection without sending complete message body", request=request
+        )
     return httpx.RemoteProtocolError(
-        "peer closed connection without sending complete message body "
-        "(incomplete chunked read)", request=request)
+        "peer closed connection without sending complete message body (incomplete chunked read)",
+        request=request,
+    )
 
 
 class AppSuspended(RuntimeError):
@@ -86,8 +88,7 @@ class SyncASGITransport(httpx.BaseTransport):
         else:
             coroutine.close()
             raise AppSuspended("the app suspended during a request; use fake.async_client()")
-        return httpx.Response(status, headers=headers, content=b"".join(chunks),
-                              request=request)
+        return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 
 class AsyncASGITransport(httpx.ASGITransport):
