@@ -502,8 +502,8 @@ def test_fault_headers_must_be_sendable(problems: Problems) -> None:
             match: {header: {"bad name": "*"}}
             respond: {status: 429, headers: {Retry-After: "2", X-Evil: "a\\r\\nSet-Cookie: x"}}
         """) == [
-        "s.yaml:3:21: faults[0].match.header[\"bad name\"]: 'bad name' is not a valid HTTP "
+        "s.yaml:3:22: faults[0].match.header[\"bad name\"]: 'bad name' is not a valid HTTP "
         "header name",
-        "s.yaml:4:56: faults[0].respond.headers.X-Evil: a header value must not contain line "
+        "s.yaml:4:64: faults[0].respond.headers.X-Evil: a header value must not contain line "
         "breaks or NUL characters",
     ]

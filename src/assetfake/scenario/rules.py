@@ -30,8 +30,16 @@ from assetfake.scenario.schema import (
 
 
 class Report(Protocol):
-    def __call__(self, location: Location, message: str, related: Location | None = None) -> None:
-        """Report a problem at ``location``; ``{related}`` in the message names ``related``."""
+    def __call__(
+        self,
+        location: Location,
+        message: str,
+        related: Location | None = None,
+        *,
+        at_key: bool = False,
+    ) -> None:
+        """Report a problem at ``location`` (at its key with ``at_key``); ``{related}`` in the
+        message names where ``related`` is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +73,10 @@ def check_rules(spec: ScenarioSpec) -> list[Problem]:
     """Every rule problem of ``spec``, in the order of the file's sections."""
     problems: list[Problem] = []
 
-    def report(location: Location, message: str, related: Location | None = None) -> None:
-        problems.append(Problem(location, message, related=related))
+    def report(
+        location: Location, message: str, related: Location | None = None, *, at_key: bool = False
+    ) -> None:
+        problems.append(Problem(location, message, at_key=at_key, related=related))
 
     start_ms = _timestamp(spec.clock.start, ("clock", "start"), report)
     if spec.auth is not None:
@@ -374,7 +384,7 @@ def _check_respond(
 def _check_header_names(headers: dict[str, str], location: Location, report: Report) -> None:
     for name in headers:
         if not _HEADER_NAME.match(name):
-            report((*location, name), f"{name!r} is not a valid HTTP header name")
+            report((*location, name), f"{name!r} is not a valid HTTP header name", at_key=True)
 
 
 def _bad_status(status: int | None, who: str) -> str:
