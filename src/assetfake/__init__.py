@@ -9,11 +9,13 @@ from assetfake.domain.resources import Backfill, Materialization, Page, Run
 from assetfake.domain.status import RunStatus
 from assetfake.fake import AssetFake
 from assetfake.scenario import Scenario, ScenarioError
+from assetfake.testing.expectations_error import ExpectationFailed
 
 __all__ = [
     "AssetFake",
     "Backfill",
     "DomainError",
+    "ExpectationFailed",
     "ManualClock",
     "Materialization",
     "Page",

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     openapi.add_argument("--format", choices=("json", "yaml"), default="json")
     openapi.set_defaults(run=_openapi)
 
+    check = sub.add_parser("verify", help="check a running fake's expectations")
+    check.add_argument("--url", required=True, help="the fake's base URL (may include /_ns/NAME)")
+    check.set_defaults(run=_verify)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.set_defaults(run=_schema)
     return parser
@@ -124,6 +128,22 @@ def _validate(args: argparse.Namespace) -> int:
     for error in errors:
         print(error)
     return 1 if errors else 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import httpx
+
+    try:
+        answer = httpx.get(args.url.rstrip("/") + "/_fake/verify", timeout=30)
+    except httpx.HTTPError as error:
+        print(f"assetfake: cannot reach {args.url}: {error}", file=sys.stderr)
+        return 2
+    if answer.status_code != 200:
+        print(f"assetfake: {answer.status_code} from {args.url}: {answer.text}", file=sys.stderr)
+        return 2
+    result = answer.json()
+    print(result.get("report", ""))
+    return 0 if result.get("passed") else 1
 
 
 def _scenarios(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from assetfake.http.journal import Journal
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.policy import FaultRule
 from assetfake.scenario import Scenario, ScenarioError
+from assetfake.testing import verify
 from assetfake.testing.server import LiveServer
 from assetfake.testing.transport import AsyncASGITransport, SyncASGITransport
 from assetfake.wiring import fault_rule, policies_of
@@ -99,6 +100,7 @@ def template_of(
         clock_mode=clock or settings.mode,
         speed=speed if speed is not None else settings.speed,
         policies=policies_of(scenario.spec),
+        expectations=tuple(scenario.spec.expect),
     )
 
 
@@ -114,6 +116,16 @@ def _load_fault(namespace: Namespace, fault: object) -> FaultRule:
         return _validated_fault(namespace, fault)
     except ScenarioError as error:
         raise ValueError("\n".join(str(e) for e in error.errors)) from None
+
+
+def _verify_namespace(namespace: Namespace) -> dict[str, Any]:
+    failures = verify.verify(namespace.template.expectations, list(namespace.journal),
+                             namespace.world)
+    return {
+        "passed": not failures,
+        "failures": [failure.as_dict() for failure in failures],
+        "report": verify.report(failures),
+    }
 
 
 class FakeFaults:
@@ -163,7 +175,9 @@ class AssetFake:
         template = template_of(self.scenario, seed, clock, speed)
         self.seed = template.config.seed
         self.namespaces = Namespaces(template)
-        self.app = AssetsApp(self.namespaces, ControlAPI(self._load_template, _load_fault))
+        self.app = AssetsApp(
+            self.namespaces, ControlAPI(self._load_template, _load_fault, _verify_namespace)
+        )
         self.transport = SyncASGITransport(self.app)
         self.async_transport = AsyncASGITransport(app=self.app)
         self._namespace = self.namespaces.default
@@ -214,6 +228,13 @@ class AssetFake:
     def reset(self) -> None:
         """Back to the scenario's initial state: state, clock and request counters."""
         self._namespace.reset()
+
+    def verify(self) -> None:
+        """Check the scenario's ``expect`` entries against the journal and the state; raise
+        :class:`assetfake.ExpectationFailed` with a readable report when one fails."""
+        with self._namespace.lock:
+            verify.check(self._namespace.template.expectations, list(self._namespace.journal),
+                         self._namespace.world)
 
     def cancel_run(self, run_id: str) -> Run:
         with self._namespace.lock:

@@ -91,29 +91,29 @@ class AssetsApp:
                         HTTPProblem(400, "body_too_large", f"the body exceeds {MAX_BODY} bytes")
                     )
                 )
-                operation = None
+                found = None
             else:
                 prefix = raw_path[: len(raw_path) - len(path)]
-                outcome, operation = _dispatch(
-                    namespace, method, path, query, headers, body, prefix
-                )
+                outcome, found = _dispatch(namespace, method, path, query, headers, body, prefix)
             fault = outcome.fault
             network = None if fault is None else fault.respond.network
-            status = 0 if network not in (None, "malformed") else outcome.reply.status
-            if network == "malformed":
-                status = 200
+            status = 200 if network == "malformed" else 0 if network else outcome.reply.status
+            retry_after = outcome.reply.headers.get("Retry-After") if not network else None
             namespace.journal.append(
                 JournalEntry(
-                    operation,
-                    method,
-                    path,
-                    query,
-                    status,
-                    None if fault is None else fault.name,
-                    to_datetime(arrived_ms),
-                    time.time(),
-                    hashlib.sha256(body).hexdigest(),
-                    request_id,
+                    operation=None if found is None else found.operation,
+                    method=method,
+                    path=path,
+                    query=query,
+                    status=status,
+                    fault=None if fault is None else fault.name,
+                    clock_time=to_datetime(arrived_ms),
+                    wall_time=time.time(),
+                    body_digest=hashlib.sha256(body).hexdigest(),
+                    request_id=request_id,
+                    asset=None if found is None else found.asset_key,
+                    retry_after=_seconds(retry_after),
+                    credential=_digest(headers.get("authorization")),
                 )
             )
             mark = namespace.template.policies.mark_faults
@@ -143,6 +143,17 @@ class AssetsApp:
         await _send(send, reply, request_id="")
 
 
+def _seconds(value: str | None) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
+
+
+def _digest(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
 def _dispatch(
     namespace: Namespace,
     method: str,
@@ -151,7 +162,7 @@ def _dispatch(
     headers: dict[str, str],
     body: bytes,
     prefix: str,
-) -> tuple[Outcome, str | None]:
+) -> tuple[Outcome, Route | None]:
     if path == "/openapi.json":
         if method != "GET":
             return Outcome(
@@ -162,7 +173,7 @@ def _dispatch(
         found = route(method, path)
     except HTTPProblem as problem:
         return Outcome(_problem_reply(problem)), None
-    return _operate(namespace, found, method, query, headers, body, prefix), found.operation
+    return _operate(namespace, found, method, query, headers, body, prefix), found
 
 
 def _operate(

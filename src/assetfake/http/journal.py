@@ -23,6 +23,14 @@ class JournalEntry:
     wall_time: float
     body_digest: str  # sha256 of the request body, hex; identifies identical requests
     request_id: str
+    asset: str | None = None  # the asset key addressed, decoded
+    retry_after: float | None = None  # the Retry-After the response carried, in seconds
+    credential: str | None = None  # a digest of the Authorization header, if one was sent
+
+    def identity(self) -> tuple[str, str, str, str, str | None]:
+        """What makes two requests "identical" for the retry expectations: method, path,
+        query, body and the credential they were sent with."""
+        return (self.method, self.path, self.query, self.body_digest, self.credential)
 
 
 class Journal:

@@ -31,6 +31,8 @@ class WorldTemplate:
     clock_mode: ClockMode = "manual"
     speed: float = 1.0
     policies: Policies = field(default_factory=Policies)
+    #: The scenario's ``expect`` entries: opaque here, read by the verifier.
+    expectations: tuple[object, ...] = ()
     history: History = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,139 @@
+"""Test-wide: every API response any test receives is checked against the OpenAPI document.
+
+The autouse fixture ``_openapi_checked_responses`` wraps the transports a test can reach the fake
+through — the in-process sync and async transports and httpx's real HTTP transports (live
+servers) — so that each response is validated by :class:`openapi_check.OpenAPIChecker` before
+the test sees it. Skipped: the control API and ``/openapi.json`` (the checker skips them), and a
+2xx response marked ``X-Fake-Fault`` (a ``network: malformed``/``empty``/``truncated`` fault,
+broken on purpose; its body is not even read). A test opts out with
+``@pytest.mark.no_openapi_check``.
+
+Also shared fixtures for the API tests: ``fake`` (the default scenario, manual clock) and
+``api`` (its in-process sync client).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from assetfake.fake import AssetFake
+from assetfake.testing.transport import AsyncASGITransport, SyncASGITransport
+from openapi_check import OpenAPIChecker
+
+NO_CHECK_MARKER = "no_openapi_check"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{NO_CHECK_MARKER}: do not validate this test's API responses against the OpenAPI "
+        "document (for tests that break responses on purpose)",
+    )
+
+
+@pytest.fixture(scope="session")
+def openapi_checker() -> OpenAPIChecker:
+    """One checker (its compiled validators are cached) for the whole session."""
+    return OpenAPIChecker()
+
+
+def _skipped(response: httpx.Response) -> bool:
+    return "x-fake-fault" in response.headers and 200 <= response.status_code < 300
+
+
+def _check(checker: OpenAPIChecker, request: httpx.Request, response: httpx.Response) -> None:
+    checker.check(
+        request.method,
+        request.url.raw_path.decode("ascii"),
+        response.status_code,
+        response.headers,
+        response.content,
+    )
+
+
+class _RaisingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """Re-raises, when the test reads the body, the error reading it raised in the hook."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        raise self.error
+        yield b""  # pragma: no cover - makes this an async generator
+
+
+def _unread(response: httpx.Response, error: Exception) -> httpx.Response:
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=_RaisingStream(error),
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+def _sync_wrapper(
+    original: Callable[[Any, httpx.Request], httpx.Response], checker: OpenAPIChecker
+) -> Callable[[Any, httpx.Request], httpx.Response]:
+    def handle_request(self: Any, request: httpx.Request) -> httpx.Response:
+        response = original(self, request)
+        if _skipped(response):
+            return response
+        try:
+            response.read()
+        except httpx.TransportError as error:  # a broken connection: the test sees it on read
+            return _unread(response, error)
+        _check(checker, request, response)
+        return response
+
+    return handle_request
+
+
+def _async_wrapper(original: Any, checker: OpenAPIChecker) -> Any:
+    async def handle_async_request(self: Any, request: httpx.Request) -> httpx.Response:
+        response: httpx.Response = await original(self, request)
+        if _skipped(response):
+            return response
+        try:
+            await response.aread()
+        except httpx.TransportError as error:
+            return _unread(response, error)
+        _check(checker, request, response)
+        return response
+
+    return handle_async_request
+
+
+@pytest.fixture(autouse=True)
+def _openapi_checked_responses(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if request.node.get_closest_marker(NO_CHECK_MARKER) is not None:
+        return
+    checker: OpenAPIChecker = request.getfixturevalue("openapi_checker")
+    for cls in (SyncASGITransport, httpx.HTTPTransport):
+        original = cls.handle_request
+        monkeypatch.setattr(cls, "handle_request", _sync_wrapper(original, checker))
+    for cls in (AsyncASGITransport, httpx.AsyncHTTPTransport):
+        original_async = cls.handle_async_request
+        monkeypatch.setattr(cls, "handle_async_request", _async_wrapper(original_async, checker))
+
+
+@pytest.fixture
+def fake() -> AssetFake:
+    """The default scenario (a small catalog with history), manual clock."""
+    return AssetFake()
+
+
+@pytest.fixture
+def api(fake: AssetFake) -> Iterator[httpx.Client]:
+    """An in-process sync client of ``fake``."""
+    with fake.client() as client:
+        yield client
