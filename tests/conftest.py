@@ -15,6 +15,7 @@ Also shared fixtures for the API tests: ``fake`` (the default scenario, manual c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -137,3 +138,31 @@ def api(fake: AssetFake) -> Iterator[httpx.Client]:
     """An in-process sync client of ``fake``."""
     with fake.client() as client:
         yield client
+
+
+ProblemCheck = Callable[..., dict[str, Any]]
+
+
+def assert_problem(
+    response: httpx.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
+    """Assert an RFC 9457 problem answer of ``status`` (and ``code``); returns the document."""
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers.get("x-request-id")
+    body: dict[str, Any] = response.json()
+    assert set(body) >= {"type", "title", "status", "detail", "code"}, body
+    assert body["type"] == "about:blank"
+    assert body["status"] == status
+    assert body["title"] == HTTPStatus(status).phrase
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["code"], str) and body["code"]
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+@pytest.fixture
+def problem() -> ProblemCheck:
+    """``problem(response, status, code=None)``: assert a problem document; returns it."""
+    return assert_problem

@@ -60,6 +60,7 @@ class AssetsApp:
     def __init__(self, namespaces: Namespaces, control: ControlApp | None = None) -> None:
         self.namespaces = namespaces
         self.control = control
+        self._control_calls = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -95,6 +96,10 @@ class AssetsApp:
             else:
                 prefix = raw_path[: len(raw_path) - len(path)]
                 outcome, found = _dispatch(namespace, method, path, query, headers, body, prefix)
+            limiter = namespace.limiter
+            if limiter is not None and "RateLimit" not in outcome.reply.headers:
+                token = bearer_token(headers)  # routed nowhere: report the quota, spend none
+                outcome.reply.headers.update(limiter.peek_headers(token, arrived_ms))
             fault = outcome.fault
             network = None if fault is None else fault.respond.network
             status = 200 if network == "malformed" else 0 if network else outcome.reply.status
@@ -140,7 +145,8 @@ class AssetsApp:
         else:
             namespace = None if name is None else self.namespaces.get(name)
             reply = await self.control(self.namespaces, namespace, path, scope, body)
-        await _send(send, reply, request_id="")
+        self._control_calls += 1  # its own sequence: API request ids stay deterministic
+        await _send(send, reply, request_id=f"ctl_{self._control_calls:010d}")
 
 
 def _seconds(value: str | None) -> float | None:
