@@ -70,7 +70,7 @@ def test_headers_have_the_exact_draft_format() -> None:
 
 def test_every_kind_of_response_carries_the_headers() -> None:
     fake = AssetFake(scenario(
-        rate_limit={"requests": 8, "per_seconds": 60},
+        rate_limit={"requests": 7, "per_seconds": 60},
         faults=[{
             "name": "boom",
             "match": {"operation": "listAssetBackfills"},
@@ -91,11 +91,11 @@ def test_every_kind_of_response_carries_the_headers() -> None:
         ]
     assert [r.status_code for r in responses] == [200, 202, 201, 400, 404, 500, 200, 200, 429]
     for response in responses:
-        assert policy_of(response) == (8, 60)
+        assert policy_of(response) == (7, 60)
         remaining_of(response)
         assert response.headers["X-Request-Id"]
     # an injected fault (phase before) does not spend quota; everything else that passed did
-    assert [remaining_of(r)[0] for r in responses] == [7, 6, 5, 4, 3, 3, 2, 1, 0]
+    assert [remaining_of(r)[0] for r in responses] == [6, 5, 4, 3, 2, 2, 1, 0, 0]
     # before the 429: more requests spent means a longer wait for the full quota
     waits = [remaining_of(r)[1] for r in responses[:5]]
     assert waits == sorted(waits) and waits[0] > 0

@@ -79,6 +79,18 @@ def check(expectations: Iterable[Any], journal: Sequence[JournalEntry], world: W
         raise ExpectationFailed(report(failures), failures)
 
 
+def _unmet(n: int, exactly: int | None, least: int | None, most: int | None) -> list[str]:
+    """The count bounds that ``n`` breaks, as words (empty: all hold)."""
+    wanted = []
+    if exactly is not None and n != exactly:
+        wanted.append(f"exactly {exactly}")
+    if least is not None and n < least:
+        wanted.append(f"at least {least}")
+    if most is not None and n > most:
+        wanted.append(f"at most {most}")
+    return wanted
+
+
 def _calls(label: str, spec: Any, journal: Sequence[JournalEntry]) -> list[Failure]:
     seen = [
         e for e in journal
@@ -88,13 +100,7 @@ def _calls(label: str, spec: Any, journal: Sequence[JournalEntry]) -> list[Failu
         and (spec.status is None or e.status == spec.status)
     ]
     n = len(seen)
-    wanted = []
-    if spec.exactly is not None and n != spec.exactly:
-        wanted.append(f"exactly {spec.exactly}")
-    if spec.min is not None and n < spec.min:
-        wanted.append(f"at least {spec.min}")
-    if spec.max is not None and n > spec.max:
-        wanted.append(f"at most {spec.max}")
+    wanted = _unmet(n, spec.exactly, spec.min, spec.max)
     if not wanted:
         return []
     what = " ".join(
@@ -184,13 +190,7 @@ def _state(label: str, spec: Any, world: World) -> list[Failure]:
     if count_spec.status is not None:
         items = [i for i in items if getattr(i, "status", None) == RunStatus(count_spec.status)]
     n = len(items)
-    wanted = []
-    if count_spec.count is not None and n != count_spec.count:
-        wanted.append(f"exactly {count_spec.count}")
-    if count_spec.min is not None and n < count_spec.min:
-        wanted.append(f"at least {count_spec.min}")
-    if count_spec.max is not None and n > count_spec.max:
-        wanted.append(f"at most {count_spec.max}")
+    wanted = _unmet(n, count_spec.count, count_spec.min, count_spec.max)
     if not wanted:
         return []
     what = " ".join(p for p in (
