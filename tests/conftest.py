@@ -5,8 +5,10 @@ through — the in-process sync and async transports and httpx's real HTTP trans
 servers) — so that each response is validated by :class:`openapi_check.OpenAPIChecker` before
 the test sees it. Skipped: the control API and ``/openapi.json`` (the checker skips them), and a
 2xx response marked ``X-Fake-Fault`` (a ``network: malformed``/``empty``/``truncated`` fault,
-broken on purpose; its body is not even read). A test opts out with
-``@pytest.mark.no_openapi_check``.
+broken on purpose; its body is not even read). An error marked ``X-Fake-Fault`` whose body the
+scenario wrote (``respond.body``) has its status and headers checked, not its body; with the
+fake's own problem document it is checked whole. A test opts out with
+``@pytest.mark.no_openapi_check`` (needed, e.g., for ``mark_faults: false`` with a custom body).
 
 Also shared fixtures for the API tests: ``fake`` (the default scenario, manual clock) and
 ``api`` (its in-process sync client).
@@ -14,7 +16,8 @@ Also shared fixtures for the API tests: ``fake`` (the default scenario, manual c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -46,14 +49,33 @@ def _skipped(response: httpx.Response) -> bool:
     return "x-fake-fault" in response.headers and 200 <= response.status_code < 300
 
 
+def _default_fault_body(body: bytes, fault: str) -> bool:
+    """Whether a fault's body is the fake's own problem document (not the scenario's)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.get("detail") == f"injected fault '{fault}'"
+
+
 def _check(checker: OpenAPIChecker, request: httpx.Request, response: httpx.Response) -> None:
-    checker.check(
-        request.method,
-        request.url.raw_path.decode("ascii"),
-        response.status_code,
-        response.headers,
-        response.content,
-    )
+    status = response.status_code
+    headers: Mapping[str, str] = response.headers
+    body = response.content
+    fault = response.headers.get("x-fake-fault")
+    if fault is not None and not _default_fault_body(body, fault):
+        # A scenario-written fault body (`respond.body`, e.g. a proxy's plain-text error page)
+        # is off the document on purpose: check the status and headers, not the body.
+        headers = {**dict(response.headers), "content-type": "application/problem+json"}
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Custom",
+                "status": status,
+                "code": "custom_fault_body",
+            }
+        ).encode()
+    checker.check(request.method, request.url.raw_path.decode("ascii"), status, headers, body)
 
 
 class _RaisingStream(httpx.SyncByteStream, httpx.AsyncByteStream):

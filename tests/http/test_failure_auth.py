@@ -169,11 +169,13 @@ def test_without_an_auth_block_the_api_is_open() -> None:
 
 
 def test_token_expiring_mid_pagination_fails_the_next_page() -> None:
-    fake = AssetFake(scenario(
-        auth=TOKENS,
-        pagination={"default_page_size": 10},
-        history={"generate": [{"asset": "customers", "runs": 25}]},
-    ))
+    fake = AssetFake(
+        scenario(
+            auth=TOKENS,
+            pagination={"default_page_size": 10},
+            history={"generate": [{"asset": "customers", "runs": 25}]},
+        )
+    )
     with fake.client() as client:
         first = client.get(f"{CUSTOMERS}/runs", headers=bearer("writer"))
         assert first.status_code == 200

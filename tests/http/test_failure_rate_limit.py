@@ -69,14 +69,18 @@ def test_headers_have_the_exact_draft_format() -> None:
 
 
 def test_every_kind_of_response_carries_the_headers() -> None:
-    fake = AssetFake(scenario(
-        rate_limit={"requests": 7, "per_seconds": 60},
-        faults=[{
-            "name": "boom",
-            "match": {"operation": "listAssetBackfills"},
-            "respond": {"status": 500},
-        }],
-    ))
+    fake = AssetFake(
+        scenario(
+            rate_limit={"requests": 7, "per_seconds": 60},
+            faults=[
+                {
+                    "name": "boom",
+                    "match": {"operation": "listAssetBackfills"},
+                    "respond": {"status": 500},
+                }
+            ],
+        )
+    )
     with fake.client() as client:
         responses = [
             client.get(f"{SALES}/runs"),  # 200
@@ -85,17 +89,32 @@ def test_every_kind_of_response_carries_the_headers() -> None:
             client.get(f"{SALES}/runs", params={"max_results": "x"}),  # 400
             client.get("/assets/nope/runs"),  # 404
             client.get(f"{SALES}/backfills"),  # injected 500
+            client.get("/nowhere"),  # routed nowhere: 404
+            client.delete(f"{SALES}/runs"),  # a known path, another method: 405
             client.get(f"{SALES}/materializations"),
             client.get(f"{SALES}/materializations"),
             client.get(f"{SALES}/materializations"),  # 429
         ]
-    assert [r.status_code for r in responses] == [200, 202, 201, 400, 404, 500, 200, 200, 429]
+    assert [r.status_code for r in responses] == [
+        200,
+        202,
+        201,
+        400,
+        404,
+        500,
+        404,
+        405,
+        200,
+        200,
+        429,
+    ]
     for response in responses:
         assert policy_of(response) == (7, 60)
         remaining_of(response)
         assert response.headers["X-Request-Id"]
-    # an injected fault (phase before) does not spend quota; everything else that passed did
-    assert [remaining_of(r)[0] for r in responses] == [6, 5, 4, 3, 2, 2, 1, 0, 0]
+    # an injected fault (phase before) and an unrouted request spend no quota; everything else
+    # that got past the rate limit did
+    assert [remaining_of(r)[0] for r in responses] == [6, 5, 4, 3, 2, 2, 2, 2, 1, 0, 0]
     # before the 429: more requests spent means a longer wait for the full quota
     waits = [remaining_of(r)[1] for r in responses[:5]]
     assert waits == sorted(waits) and waits[0] > 0
@@ -148,8 +167,9 @@ def test_a_429_does_not_spend_quota() -> None:
 
 
 def test_scope_token_keeps_one_bucket_per_token() -> None:
-    fake = AssetFake(scenario(auth=TOKENS, rate_limit={"requests": 2, "per_seconds": 60,
-                                                       "scope": "token"}))
+    fake = AssetFake(
+        scenario(auth=TOKENS, rate_limit={"requests": 2, "per_seconds": 60, "scope": "token"})
+    )
     with fake.client() as client:
         reader = [client.get(f"{SALES}/runs", headers=bearer("reader")) for _ in range(3)]
         writer = client.get(f"{SALES}/runs", headers=bearer("writer"))
@@ -159,8 +179,9 @@ def test_scope_token_keeps_one_bucket_per_token() -> None:
 
 
 def test_scope_global_keeps_one_bucket() -> None:
-    fake = AssetFake(scenario(auth=TOKENS, rate_limit={"requests": 2, "per_seconds": 60,
-                                                       "scope": "global"}))
+    fake = AssetFake(
+        scenario(auth=TOKENS, rate_limit={"requests": 2, "per_seconds": 60, "scope": "global"})
+    )
     with fake.client() as client:
         reader = [client.get(f"{SALES}/runs", headers=bearer("reader")) for _ in range(2)]
         writer = client.get(f"{SALES}/runs", headers=bearer("writer"))

@@ -63,13 +63,25 @@ def ns(server: str) -> str:
     return f"{server}/_ns/t{next(_names)}"
 
 
+@pytest.fixture(scope="session")
+def httpx_client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as client:  # one for all: making one costs ~50 ms
+        yield client
+
+
+@pytest.fixture(scope="session")
+def requests_session() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
 @pytest.fixture(params=["httpx", "requests"])
-def send(request: pytest.FixtureRequest, control_document: ControlDocument) -> Iterator[Send]:
+def send(request: pytest.FixtureRequest, control_document: ControlDocument) -> Send:
     """``send(method, url, json=..., content=..., headers=...)`` through httpx or requests;
     every control answer is checked against the control API's OpenAPI document."""
     check = control_document.check
     if request.param == "httpx":
-        client = httpx.Client(timeout=10)
+        client: httpx.Client = request.getfixturevalue("httpx_client")
 
         def via_httpx(method: str, url: str, *, json: Any = None, content: bytes | None = None,
                       headers: dict[str, str] | None = None) -> Answer:
@@ -79,23 +91,19 @@ def send(request: pytest.FixtureRequest, control_document: ControlDocument) -> I
                 check(method, url, answer.status, response.headers["content-type"], answer.body)
             return answer
 
-        yield via_httpx
-        client.close()
-    else:
-        session = requests.Session()
+        return via_httpx
+    session: requests.Session = request.getfixturevalue("requests_session")
 
-        def via_requests(method: str, url: str, *, json: Any = None,
-                         content: bytes | None = None,
-                         headers: dict[str, str] | None = None) -> Answer:
-            response = session.request(method, url, json=json, data=content, headers=headers,
-                                       timeout=10)
-            answer = Answer(response.status_code, response.headers, _body(response.content))
-            if "/_fake" in url:
-                check(method, url, answer.status, response.headers["content-type"], answer.body)
-            return answer
+    def via_requests(method: str, url: str, *, json: Any = None, content: bytes | None = None,
+                     headers: dict[str, str] | None = None) -> Answer:
+        response = session.request(method, url, json=json, data=content, headers=headers,
+                                   timeout=10)
+        answer = Answer(response.status_code, response.headers, _body(response.content))
+        if "/_fake" in url:
+            check(method, url, answer.status, response.headers["content-type"], answer.body)
+        return answer
 
-        yield via_requests
-        session.close()
+    return via_requests
 
 
 def _body(content: bytes) -> Any:

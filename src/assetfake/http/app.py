@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from assetfake.domain.errors import DomainError
 from assetfake.domain.timestamps import to_datetime
-from assetfake.http.faults import FaultCall, NetworkFault, fault_reply
+from assetfake.http.faults import FaultCall, NetworkFault, fault_reply, merge_headers
 from assetfake.http.guards import bearer_token, check_auth
 from assetfake.http.handlers import HANDLERS, Call, Reply
 from assetfake.http.journal import JournalEntry
@@ -103,7 +103,7 @@ class AssetsApp:
             fault = outcome.fault
             network = None if fault is None else fault.respond.network
             status = 200 if network == "malformed" else 0 if network else outcome.reply.status
-            retry_after = outcome.reply.headers.get("Retry-After") if not network else None
+            retry_after = None if network else _header(outcome.reply.headers, "retry-after")
             namespace.journal.append(
                 JournalEntry(
                     operation=None if found is None else found.operation,
@@ -147,6 +147,10 @@ class AssetsApp:
             reply = await self.control(self.namespaces, namespace, path, scope, body)
         self._control_calls += 1  # its own sequence: API request ids stay deterministic
         await _send(send, reply, request_id=f"ctl_{self._control_calls:010d}")
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
 
 
 def _seconds(value: str | None) -> float | None:
@@ -228,7 +232,8 @@ def _operate(
                 content_type=PROBLEM_TYPE,
             )
         if fault is not None and not 200 <= reply.status < 300:
-            fault = None  # an after-phase fault only hits a change that happened
+            namespace.faults.retract(fault)  # an after-phase fault only hits a change that
+            fault = None  # happened, and is not spent by one that did not
     if namespace.limiter is not None:
         if rate_headers is None:
             rate_headers = namespace.limiter.peek_headers(token, now)
@@ -236,10 +241,10 @@ def _operate(
             reply.headers.setdefault(name, value)
     if fault is not None and fault.respond.network is None:
         status, payload, extra, content_type = fault_reply(fault)
-        headers_out = {**(rate_headers or {}), **extra}
+        headers_out = merge_headers(rate_headers or {}, extra)
         if status == 429 and rate_headers is not None:
-            retry = headers_out["Retry-After"]
-            headers_out["RateLimit"] = f'"default";r=0;t={retry}'
+            retry = _header(headers_out, "retry-after")
+            headers_out = merge_headers(headers_out, {"RateLimit": f'"default";r=0;t={retry}'})
         reply = Reply(status, payload, headers_out, content_type)
     return Outcome(reply, fault)
 
@@ -281,7 +286,8 @@ async def _inject(
         await _send(send, outcome.reply, request_id=request_id)
         return
     if respond.network == "malformed":
-        await _send(send, Reply(200, _MALFORMED, extra), request_id=request_id)
+        quota = {k: v for k, v in outcome.reply.headers.items() if k.startswith("RateLimit")}
+        await _send(send, Reply(200, _MALFORMED, {**quota, **extra}), request_id=request_id)
         return
     transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
     if transport is None:
@@ -292,8 +298,11 @@ async def _inject(
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()
     elif respond.network == "hang":
-        while (await receive())["type"] != "http.disconnect":
-            pass
+        try:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        except asyncio.CancelledError:  # the server is shutting down: still never answer
+            transport.abort()
         return
     else:
         promised = (

@@ -10,6 +10,7 @@ seed and the rule's name, so they are reproducible and independent of other rule
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -84,6 +85,13 @@ class FaultEngine:
     def rules(self) -> list[FaultRule]:
         return [entry.rule for entry in self.active]
 
+    def retract(self, rule: FaultRule) -> None:
+        """An after-phase fault that did not apply (the change failed) is not spent."""
+        for entry in self.active:
+            if entry.rule is rule and entry.fired:
+                entry.fired -= 1
+                return
+
     def decide(self, call: FaultCall, now_ms: int) -> FaultRule | None:
         chosen: FaultRule | None = None
         for entry in self.active:
@@ -138,8 +146,10 @@ def fault_reply(rule: FaultRule) -> tuple[int, bytes, dict[str, str], str]:
     """Status, body, headers and content type of a status fault."""
     respond = rule.respond
     status = respond.status or 500
-    headers = dict(_DEFAULT_HEADERS.get(status, {}))
-    headers.update(respond.headers)
+    headers = merge_headers(_DEFAULT_HEADERS.get(status, {}), respond.headers)
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if content_type is not None:
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     if respond.body is None:
         problem = Problem(
             "about:blank",
@@ -148,7 +158,17 @@ def fault_reply(rule: FaultRule) -> tuple[int, bytes, dict[str, str], str]:
             f"injected fault '{rule.name}'",
             _CODES.get(status, "injected_fault"),
         )
-        return status, msgspec.json.encode(problem), headers, PROBLEM_TYPE
+        return status, msgspec.json.encode(problem), headers, content_type or PROBLEM_TYPE
     if isinstance(respond.body, str):
-        return status, respond.body.encode(), headers, "text/plain; charset=utf-8"
-    return status, msgspec.json.encode(respond.body), headers, PROBLEM_TYPE
+        text = content_type or "text/plain; charset=utf-8"
+        return status, respond.body.encode(), headers, text
+    return status, msgspec.json.encode(respond.body), headers, content_type or PROBLEM_TYPE
+
+
+def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Header mappings merged case-insensitively; a later layer wins, with its spelling."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())

@@ -214,7 +214,10 @@ def _verify_local(fake: AssetFake) -> None:
     try:
         verify()
     except AssertionError as failure:
-        pytest.fail(f"assetfake expectations failed:\n{failure}", pytrace=False)
+        report = str(failure)
+    else:
+        return
+    pytest.fail(f"assetfake expectations failed:\n{report}", pytrace=False)
 
 
 def _verify_remote(remote: RemoteFake) -> None:
@@ -225,4 +228,7 @@ def _verify_remote(remote: RemoteFake) -> None:
             return  # this server has no verifier
         raise
     except AssertionError as failure:
-        pytest.fail(f"assetfake expectations failed:\n{failure}", pytrace=False)
+        report = str(failure)
+    else:
+        return
+    pytest.fail(f"assetfake expectations failed:\n{report}", pytrace=False)

@@ -259,7 +259,7 @@ class RemoteFake:
     # --------------------------------------------------------------------------- expectations
 
     def verdict(self) -> JSONObject:
-        """``GET /_fake/verify``: ``{"passed": bool, "failures": [...]}``."""
+        """``GET /_fake/verify``: ``{"passed": bool, "failures": [...], "report": str}``."""
         return self._call("GET", "verify")
 
     def verify(self) -> None:
@@ -268,7 +268,10 @@ class RemoteFake:
         verdict = self.verdict()
         if not verdict.get("passed", False):
             failures = list(verdict.get("failures") or [])
-            raise ExpectationFailed(format_failures(failures), failures)
+            report = verdict.get("report")
+            if not isinstance(report, str) or not report:
+                report = format_failures(failures)
+            raise ExpectationFailed(report, failures)
 
     # ------------------------------------------------------------------------------ plumbing
 
@@ -304,8 +307,12 @@ def _describe(failure: object) -> str:
     if isinstance(failure, Mapping):
         message = failure.get("message")
         if isinstance(message, str):
-            where = failure.get("expectation") or failure.get("path")
-            return f"{where}: {message}" if where else message
+            where = failure.get("expectation")
+            lines = [f"{where}: {message}" if where else message]
+            journal = failure.get("journal")
+            if isinstance(journal, list):
+                lines.extend(f"      {entry}" for entry in journal)
+            return "\n".join(lines)
         return json.dumps(failure, sort_keys=True, default=str)
     return str(failure)
 

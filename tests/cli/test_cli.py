@@ -1,0 +1,208 @@
+"""The CLI in-process: openapi, schema, scenarios, validate, and serve's early failures."""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import socket
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.validators import validator_for
+
+from assetfake.cli import main
+from assetfake.http.openapi import load_openapi
+from assetfake.scenario import library
+
+OPERATION_IDS = {
+    "listAssetBackfills",
+    "createAssetBackfill",
+    "getAssetBackfill",
+    "listAssetMaterializations",
+    "triggerAssetMaterialization",
+    "listAssetRuns",
+}
+ERROR_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<path>\S+): (?P<msg>.+)$")
+
+
+def _operation_ids(document: dict[str, object]) -> set[str]:
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    return {
+        operation["operationId"]
+        for item in paths.values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def _shipped(name: str) -> Path:
+    (entry,) = [entry for entry in library() if entry.name == name]
+    return Path(entry.path)
+
+
+@pytest.mark.parametrize("argv", [["openapi"], ["openapi", "--format", "json"]])
+def test_openapi_prints_json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    assert main(argv) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["openapi"].startswith("3.1")
+    assert _operation_ids(document) == OPERATION_IDS
+    assert document == load_openapi()
+
+
+def test_openapi_prints_yaml(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["openapi", "--format", "yaml"]) == 0
+    out = capsys.readouterr().out
+    assert not out.lstrip().startswith("{"), "YAML, not JSON"
+    document = yaml.safe_load(out)
+    assert _operation_ids(document) == OPERATION_IDS
+    assert document == load_openapi()
+
+
+def test_openapi_refuses_another_format(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["openapi", "--format", "xml"])
+    assert exit_info.value.code == 2
+    assert "xml" in capsys.readouterr().err
+
+
+def test_schema_prints_a_json_schema_of_the_scenario_format(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    validator_class = validator_for(schema, default=Draft202012Validator)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    shipped = yaml.safe_load(_shipped("default").read_text(encoding="utf-8"))
+    assert list(validator.iter_errors(shipped)) == []
+    assert list(validator.iter_errors({"version": 1, "assets": [{"key": "a"}]})) == []
+    assert list(validator.iter_errors({"version": 1, "no_such_key": True})) != []
+    assert list(validator.iter_errors({"version": 1, "assets": [{"key": 3}]})) != []
+
+
+def test_scenarios_lists_the_library_with_descriptions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    assert names == [entry.name for entry in library()]
+    assert "default" in names
+    (default,) = [line for line in lines if line.split()[0] == "default"]
+    assert "A small catalog with history" in default
+    for line, entry in zip(lines, library(), strict=True):
+        assert " ".join((entry.description or "").split()) in line
+
+
+def test_validate_accepts_the_shipped_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(_shipped("default"))]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_validate_accepts_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", *(str(entry.path) for entry in library())]) == 0
+    assert capsys.readouterr().out == ""
+
+
+BROKEN = textwrap.dedent(
+    """\
+    version: 1
+    name: broken
+    assets:
+      - key: sales/daily
+        run: {queued_seconds: -1}
+      - key: customers
+        colour: blue
+    """
+)
+
+
+def test_validate_reports_file_line_col_path_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(BROKEN, encoding="utf-8")
+    good = _shipped("default")
+    assert main(["validate", str(good), str(broken)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2, lines
+    found = [ERROR_LINE.match(line) for line in lines]
+    assert all(found), lines
+    by_path = {m["path"]: m for m in found if m}
+    assert set(by_path) == {"assets[0].run.queued_seconds", "assets[1].colour"}
+    for match in by_path.values():
+        assert match["file"] == str(broken)
+    seconds = by_path["assets[0].run.queued_seconds"]
+    assert (int(seconds["line"]), int(seconds["col"])) == (
+        5,
+        BROKEN.splitlines()[4].index("-1") + 1,
+    )
+    colour = by_path["assets[1].colour"]
+    assert int(colour["line"]) == 7
+    assert "colour" in colour["msg"]
+
+
+def test_validate_reports_syntax_errors_and_missing_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    syntax = tmp_path / "syntax.yaml"
+    syntax.write_text("version: 1\nassets: [\n", encoding="utf-8")
+    missing = tmp_path / "missing.yaml"
+    assert main(["validate", str(syntax), str(missing)]) == 1
+    out = capsys.readouterr().out
+    assert out.count(str(syntax)) == 1
+    assert str(missing) in out
+    first = out.splitlines()[0]
+    assert ERROR_LINE.match(first), first
+
+
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    out = capsys.readouterr().out
+    for command in ("serve", "validate", "scenarios", "openapi", "schema"):
+        assert command in out
+
+
+def test_serve_refuses_a_broken_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(BROKEN, encoding="utf-8")
+    assert main(["serve", str(broken), "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert f"{broken}:5:" in err
+
+
+def test_serve_refuses_an_unknown_scenario_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "no-such-scenario", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "no-such-scenario" in err
+    assert "default" in err, "the message lists the known scenarios"
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")  # see the next test
+def test_serve_refuses_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--clock", "manual"]) == 1
+    assert str(port) in capsys.readouterr().err
+
+
+def test_serve_closes_the_socket_it_could_not_bind(capsys: pytest.CaptureFixture[str]) -> None:
+    """BUG: ``_serve`` returns 1 without closing the socket whose bind failed (ResourceWarning:
+    unclosed socket)."""
+    with socket.socket() as busy, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        assert main(["serve", "--port", str(busy.getsockname()[1])]) == 1
+        gc.collect()
+    capsys.readouterr()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []
