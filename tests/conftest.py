@@ -7,7 +7,8 @@ the test sees it. Skipped: the control API and ``/openapi.json`` (the checker sk
 2xx response marked ``X-Fake-Fault`` (a ``network: malformed``/``empty``/``truncated`` fault,
 broken on purpose; its body is not even read). An error marked ``X-Fake-Fault`` whose body the
 scenario wrote (``respond.body``) has its status and headers checked, not its body; with the
-fake's own problem document it is checked whole. A test opts out with
+fake's own problem document it is checked whole; a bodiless answer to HEAD has its status and
+headers checked. A test opts out with
 ``@pytest.mark.no_openapi_check`` (needed, e.g., for ``mark_faults: false`` with a custom body).
 
 Also shared fixtures for the API tests: ``fake`` (the default scenario, manual clock) and
@@ -63,9 +64,11 @@ def _check(checker: OpenAPIChecker, request: httpx.Request, response: httpx.Resp
     headers: Mapping[str, str] = response.headers
     body = response.content
     fault = response.headers.get("x-fake-fault")
-    if fault is not None and not _default_fault_body(body, fault):
+    custom_fault = fault is not None and not _default_fault_body(body, fault)
+    if custom_fault or (request.method == "HEAD" and not body):
         # A scenario-written fault body (`respond.body`, e.g. a proxy's plain-text error page)
-        # is off the document on purpose: check the status and headers, not the body.
+        # is off the document on purpose, and an answer to HEAD has no body (a real server
+        # drops it): check the status and headers, not the body.
         headers = {**dict(response.headers), "content-type": "application/problem+json"}
         body = json.dumps(
             {
@@ -92,12 +95,12 @@ class _RaisingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         yield b""  # pragma: no cover - makes this an async generator
 
 
-def _unread(response: httpx.Response, error: Exception) -> httpx.Response:
+def _unread(request: httpx.Request, response: httpx.Response, error: Exception) -> httpx.Response:
     return httpx.Response(
         response.status_code,
         headers=response.headers,
         stream=_RaisingStream(error),
-        request=response.request,
+        request=request,
         extensions=response.extensions,
     )
 
@@ -112,7 +115,8 @@ def _sync_wrapper(
         try:
             response.read()
         except httpx.TransportError as error:  # a broken connection: the test sees it on read
-            return _unread(response, error)
+            response.close()
+            return _unread(request, response, error)
         _check(checker, request, response)
         return response
 
@@ -127,7 +131,8 @@ def _async_wrapper(original: Any, checker: OpenAPIChecker) -> Any:
         try:
             await response.aread()
         except httpx.TransportError as error:
-            return _unread(response, error)
+            await response.aclose()
+            return _unread(request, response, error)
         _check(checker, request, response)
         return response
 

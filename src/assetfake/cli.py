@@ -95,6 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         sock.bind((args.host, args.port))
     except OSError as error:
+        sock.close()
         print(f"assetfake: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     sock.listen(128)
@@ -107,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    from assetfake.http.wire import FaultableH11Protocol
+    from assetfake.http.wire import FaultableH11Protocol, QuietSignalsServer
 
     config = uvicorn.Config(
         fake.app,
@@ -117,7 +118,7 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="off",
         timeout_graceful_shutdown=2,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    QuietSignalsServer(config).run(sockets=[sock])
     return 0
 
 

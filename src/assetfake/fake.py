@@ -119,8 +119,9 @@ def _load_fault(namespace: Namespace, fault: object) -> FaultRule:
 
 
 def _verify_namespace(namespace: Namespace) -> dict[str, Any]:
-    failures = verify.verify(namespace.template.expectations, list(namespace.journal),
-                             namespace.world)
+    failures = verify.verify(
+        namespace.template.expectations, list(namespace.journal), namespace.world
+    )
     return {
         "passed": not failures,
         "failures": [failure.as_dict() for failure in failures],
@@ -233,8 +234,11 @@ class AssetFake:
         """Check the scenario's ``expect`` entries against the journal and the state; raise
         :class:`assetfake.ExpectationFailed` with a readable report when one fails."""
         with self._namespace.lock:
-            verify.check(self._namespace.template.expectations, list(self._namespace.journal),
-                         self._namespace.world)
+            verify.check(
+                self._namespace.template.expectations,
+                list(self._namespace.journal),
+                self._namespace.world,
+            )
 
     def cancel_run(self, run_id: str) -> Run:
         with self._namespace.lock:

@@ -66,7 +66,7 @@ class ReferenceClient:
     backoff_cap = 30.0
     poll_interval = 1.0  # seconds; grows by half every poll
     poll_cap = 10.0
-    max_polls = 300
+    max_polls = 120
 
     def __init__(
         self,

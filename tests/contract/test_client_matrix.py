@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
-from assetfake import AssetFake
-from assetfake.scenario import library
-from assetfake.testing.expectations_error import ExpectationFailed
 from clients import BASE_URL, NAIVE_CLIENTS, ClientError, ReferenceClient
+
+from assetfake import AssetFake, ExpectationFailed
+from assetfake.scenario import library
 
 SCENARIOS = [entry.name for entry in library()]
 

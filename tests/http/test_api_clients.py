@@ -99,6 +99,8 @@ def test_a_live_server_with_httpx(fake: AssetFake) -> None:
         assert unencoded.status_code == 404
         assert unencoded.json()["code"] == "asset_key_not_encoded"
         assert client.delete(f"{SALES}/runs").headers["allow"] == "GET"
+        head = client.head(f"{SALES}/runs")
+        assert (head.status_code, head.headers["allow"], head.content) == (405, "GET", b"")
         fake.clock.advance(60)
         done = client.get(location).json()
         assert done["status"] == "SUCCEEDED"

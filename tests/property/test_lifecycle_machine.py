@@ -4,6 +4,7 @@ every step, whatever the sequence of triggers, backfills, cancels and clock adva
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import msgspec
 from hypothesis import HealthCheck, settings
@@ -20,7 +21,7 @@ from assetfake.domain.clock import ManualClock
 from assetfake.domain.config import AssetConfig, RunConfig, WorldConfig
 from assetfake.domain.errors import Conflict
 from assetfake.domain.partitions import Partitions
-from assetfake.domain.resources import Backfill, Run
+from assetfake.domain.resources import Backfill, Materialization, Run
 from assetfake.domain.selection import PartitionSelection
 from assetfake.domain.status import COUNT_BUCKET, TRANSITIONS, RunStatus
 from assetfake.domain.timestamps import parse_rfc3339, seconds_to_ms
@@ -53,7 +54,7 @@ _run_configs = st.builds(
     starting_seconds=_durations,
     running_seconds=st.sampled_from([0.0, 1.0, 4.0, 10.0]),
     canceling_seconds=_durations,
-    max_concurrent=st.sampled_from([None, 1, 2, 3]),
+    max_concurrent=st.sampled_from([None, 1, 1, 2, 3]),
     fail_partitions=st.frozensets(st.sampled_from(KEYS), max_size=2),
     fail_probability=st.sampled_from([0.0, 0.3, 1.0]),
     fail_stage=st.sampled_from(["starting", "running"]),
@@ -77,6 +78,19 @@ def _derive(backfill: Backfill, runs: list[Run], canceled: bool) -> RunStatus:
     return RunStatus.RUNNING
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the world shows after one step; the invariants share it (they do not change it)."""
+
+    runs: list[Run]
+    backfills: list[Backfill]
+    materializations: list[Materialization]
+    now_ms: int
+
+    def runs_of(self, asset: str) -> list[Run]:
+        return [r for r in self.runs if r.asset_key == asset]
+
+
 class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -87,6 +101,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.canceled_backfills: set[str] = set()
         self.canceled_in_queue: set[str] = set()
         self.configs: dict[str, RunConfig] = {}
+        self._snapshot: _Snapshot | None = None
 
     @initialize(
         partitioned=_run_configs, plain=_run_configs, seed=st.integers(0, 3),
@@ -102,7 +117,15 @@ class LifecycleMachine(RuleBasedStateMachine):
     @property
     def w(self) -> World:
         assert self.world is not None
+        self._snapshot = None  # every use of the world may change what it shows
         return self.world
+
+    def snap(self) -> _Snapshot:
+        if self._snapshot is None:
+            world = self.w
+            self._snapshot = _Snapshot(world.runs(), world.backfills(),
+                                       world.materializations(), self.clock.now_ms())
+        return self._snapshot
 
     @rule(partitioned=st.booleans(), key=st.sampled_from(KEYS))
     def trigger(self, partitioned: bool, key: str) -> None:
@@ -146,6 +169,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @rule(ms=st.integers(0, 40_000))
     def advance(self, ms: int) -> None:
+        self._snapshot = None
         self.clock.advance(ms / 1000)
 
     @precondition(lambda self: bool(self.seen))
@@ -194,7 +218,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def runs_only_move_forward(self) -> None:
         if self.world is None:
             return
-        runs = self.w.runs()
+        runs = self.snap().runs
         assert {r.id for r in runs} == set(self.seen)
         for run in runs:
             last = self.seen[run.id]
@@ -212,8 +236,9 @@ class LifecycleMachine(RuleBasedStateMachine):
     def run_fields_match_status(self) -> None:
         if self.world is None:
             return
-        now = self.clock.now_ms()
-        for run in self.w.runs():
+        snap = self.snap()
+        now = snap.now_ms
+        for run in snap.runs:
             status = run.status
             assert (run.ended_at is not None) == status.terminal
             assert (run.error is not None) == (status is RunStatus.FAILED)
@@ -230,13 +255,16 @@ class LifecycleMachine(RuleBasedStateMachine):
     def status_index_matches_runs(self) -> None:
         if self.world is None:
             return
+        snap = self.snap()
+        world = self.world
+        assert world is not None
         for asset in ("part", "plain"):
-            expected = {r.id: r.status for r in self.w.runs(asset)}
+            expected = {r.id: r.status for r in snap.runs_of(asset)}
             indexed: dict[str, RunStatus] = {}
             for status in RunStatus:
                 token = None
                 while True:
-                    page = self.w.list_runs(asset, status=status, max_results=100,
+                    page = world.list_runs(asset, status=status, max_results=100,
                                             page_token=token)
                     for item in page.items:
                         assert item.id not in indexed
@@ -250,9 +278,10 @@ class LifecycleMachine(RuleBasedStateMachine):
     def backfills_follow_their_runs(self) -> None:
         if self.world is None:
             return
-        runs = self.w.runs("part")
-        now = self.clock.now_ms()
-        for backfill in self.w.backfills("part"):
+        snap = self.snap()
+        runs = snap.runs_of("part")
+        now = snap.now_ms
+        for backfill in snap.backfills:
             mine = [r for r in runs if r.backfill_id == backfill.id]
             assert len(mine) == backfill.num_partitions
             c = backfill.partition_counts
@@ -284,8 +313,9 @@ class LifecycleMachine(RuleBasedStateMachine):
     def one_materialization_per_succeeded_run(self) -> None:
         if self.world is None:
             return
-        runs = {r.id: r for r in self.w.runs()}
-        mats = self.w.materializations()
+        snap = self.snap()
+        runs = {r.id: r for r in snap.runs}
+        mats = snap.materializations
         by_run = Counter(m.run_id for m in mats)
         succeeded = {i for i, r in runs.items() if r.status is RunStatus.SUCCEEDED}
         assert set(by_run) == succeeded
@@ -299,9 +329,10 @@ class LifecycleMachine(RuleBasedStateMachine):
     def slots_and_queue_order(self) -> None:
         if self.world is None:
             return
-        now = self.clock.now_ms()
+        snap = self.snap()
+        now = snap.now_ms
         for asset, cfg in self.configs.items():
-            runs = self.w.runs(asset)  # oldest first: the order they are served in
+            runs = snap.runs_of(asset)  # oldest first: the order they are served in
             busy = sum(r.status in _SLOT for r in runs)
             if cfg.max_concurrent is not None:
                 assert busy <= cfg.max_concurrent

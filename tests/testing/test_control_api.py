@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
+from control_support import SMALL, Send
 
 from assetfake.fake import AssetFake
 from assetfake.http.journal import Journal
-from conftest import SMALL, Send
 
 START = "2030-01-01T00:00:00.000Z"
 #: For tests whose cost is not the client's: run them through httpx only.
@@ -49,11 +49,18 @@ def test_health_names_the_namespace(send: Send, server: str, ns: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/_fake/nope"), ("POST", "/_fake/health"), ("PUT", "/_fake/clock"),
-     ("GET", "/_fake/clock/advance"), ("DELETE", "/_fake"), ("GET", "/_fake")],
+    [
+        ("GET", "/_fake/nope"),
+        ("POST", "/_fake/health"),
+        ("PUT", "/_fake/clock"),
+        ("GET", "/_fake/clock/advance"),
+        ("DELETE", "/_fake"),
+        ("GET", "/_fake"),
+    ],
 )
-def test_unknown_control_endpoints_are_404_problems(send: Send, server: str, method: str,
-                                                    path: str) -> None:
+def test_unknown_control_endpoints_are_404_problems(
+    send: Send, server: str, method: str, path: str
+) -> None:
     answer = send(method, server + path)
     assert answer.status == 404
     assert answer.headers["content-type"] == "application/problem+json"
@@ -72,8 +79,7 @@ def test_openapi_document_is_served_and_valid(send: Send, server: str) -> None:
 
 
 @ONE_CLIENT
-def test_every_documented_path_is_an_endpoint(send: Send, ns: str,
-                                              control_document: Any) -> None:
+def test_every_documented_path_is_an_endpoint(send: Send, ns: str, control_document: Any) -> None:
     for template, item in control_document.document["paths"].items():
         path = template.replace("{namespace}", "x").replace("{runId}", "run_x")
         path = path.replace("{backfillId}", "bf_x").replace("{snapshotId}", "snap-0")
@@ -112,17 +118,36 @@ def test_advance_processes_the_transitions_due(send: Send, ns: str) -> None:
 
 @pytest.mark.parametrize(
     ("body", "code"),
-    [(b"{", "invalid_json"), (b"[1]", "invalid_body"), (b"{}", "invalid_field"),
-     (b'{"seconds": -1}', "invalid_field"), (b'{"seconds": "5"}', "invalid_field"),
-     (b'{"seconds": true}', "invalid_field"), (b"", "invalid_body")],
+    [
+        (b"{", "invalid_json"),
+        (b"[1]", "invalid_body"),
+        (b"{}", "invalid_field"),
+        (b'{"seconds": -1}', "invalid_field"),
+        (b'{"seconds": "5"}', "invalid_field"),
+        (b'{"seconds": true}', "invalid_field"),
+        (b"", "invalid_body"),
+    ],
 )
 def test_advance_rejects_bad_bodies(send: Send, ns: str, body: bytes, code: str) -> None:
-    answer = send("POST", f"{ns}/_fake/clock/advance", content=body,
-                  headers={"content-type": "application/json"})
+    answer = send(
+        "POST",
+        f"{ns}/_fake/clock/advance",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
     assert answer.status == 400
     assert answer.body["code"] == code
     assert answer.body["status"] == 400
     assert send("GET", f"{ns}/_fake/clock").body["now"] == "2024-06-01T00:00:00.000Z"
+
+
+def test_advance_past_the_representable_future_is_400_and_harmless(send: Send, ns: str) -> None:
+    # 1e12 s is ~31,700 years: past 9999-12-31, which no RFC 3339 timestamp can show
+    answer = send("POST", f"{ns}/_fake/clock/advance", json={"seconds": 1e12})
+    assert answer.status == 400
+    assert answer.body["code"] == "invalid_advance"
+    assert send("GET", f"{ns}/_fake/clock").body["now"] == "2024-06-01T00:00:00.000Z"
+    assert send("GET", f"{ns}{SALES}/runs").status == 200
 
 
 def test_run_until_idle_finishes_every_run(send: Send, ns: str) -> None:
@@ -171,8 +196,9 @@ def test_reset_restores_state_clock_faults_and_journal(send: Send, ns: str) -> N
 
 def test_put_scenario_as_yaml_and_as_json(send: Send, ns: str) -> None:
     text = yaml.safe_dump({**SMALL, "seed": 11}).encode()
-    answer = send("PUT", f"{ns}/_fake/scenario", content=text,
-                  headers={"content-type": "application/yaml"})
+    answer = send(
+        "PUT", f"{ns}/_fake/scenario", content=text, headers={"content-type": "application/yaml"}
+    )
     assert answer.status == 200
     assert answer.body["loaded"] == 11
     assert answer.body["now"] == START
@@ -182,24 +208,32 @@ def test_put_scenario_as_yaml_and_as_json(send: Send, ns: str) -> None:
         "partitions": {"daily": {"start": "2024-01-01", "end": "2024-01-03"}},
     }
     assert state["assets"][1] == {"key": "customers", "partitions": None}
-    answer = send("PUT", f"{ns}/_fake/scenario", content=json.dumps(SMALL).encode(),
-                  headers={"content-type": "application/json"})
+    answer = send(
+        "PUT",
+        f"{ns}/_fake/scenario",
+        content=json.dumps(SMALL).encode(),
+        headers={"content-type": "application/json"},
+    )
     assert answer.body["loaded"] == 5
 
 
 @ONE_CLIENT
 @pytest.mark.parametrize(
     ("body", "needle"),
-    [(b"version: 1\nassets: []\nseed: -3\n", "seed"),
-     (b"assets: [{key: x}]\nbogus: 1\n", "bogus"),
-     (b"{not yaml: [", ""),
-     (b"- just\n- a list\n", "")],
+    [
+        (b"version: 1\nassets: []\nseed: -3\n", "seed"),
+        (b"assets: [{key: x}]\nbogus: 1\n", "bogus"),
+        (b"{not yaml: [", ""),
+        (b"- just\n- a list\n", ""),
+    ],
 )
-def test_put_invalid_scenario_is_400_and_changes_nothing(send: Send, ns: str, body: bytes,
-                                                        needle: str) -> None:
+def test_put_invalid_scenario_is_400_and_changes_nothing(
+    send: Send, ns: str, body: bytes, needle: str
+) -> None:
     load(send, ns)
-    answer = send("PUT", f"{ns}/_fake/scenario", content=body,
-                  headers={"content-type": "application/yaml"})
+    answer = send(
+        "PUT", f"{ns}/_fake/scenario", content=body, headers={"content-type": "application/yaml"}
+    )
     assert answer.status == 400
     assert answer.body["code"] == "invalid_scenario"
     assert needle in answer.body["detail"]
@@ -245,8 +279,9 @@ def test_journal_lists_api_requests_not_control_calls(send: Send, ns: str) -> No
     assert send("GET", f"{ns}/_fake/journal").body == {"items": []}
 
 
-def test_journal_keeps_only_the_newest_entries(send: Send, server: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_journal_keeps_only_the_newest_entries(
+    send: Send, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # JOURNAL_CAP is bound as Journal's default argument: patch the default itself
     monkeypatch.setattr(Journal.__init__, "__defaults__", (3,))
     ns = f"{server}/_ns/capped-{id(send)}"
@@ -263,13 +298,18 @@ def test_journal_keeps_only_the_newest_entries(send: Send, server: str,
 def test_faults_add_list_apply_and_clear(send: Send, ns: str) -> None:
     load(send, ns)
     assert send("GET", f"{ns}/_fake/faults").body == {"faults": []}
-    one = {"name": "runs-fail", "match": {"operation": "listAssetRuns", "call": 1},
-           "respond": {"status": 500}}
+    one = {
+        "name": "runs-fail",
+        "match": {"operation": "listAssetRuns", "call": 1},
+        "respond": {"status": 500},
+    }
     answer = send("POST", f"{ns}/_fake/faults", json=one)
     assert answer.status == 201
     assert answer.body == {"faults": ["runs-fail"]}
-    more = [{"name": "a", "match": {"asset": "customers"}, "respond": {"status": 500}},
-            {"name": "b", "respond": {"network": "reset"}, "match": {"method": "POST"}}]
+    more = [
+        {"name": "a", "match": {"asset": "customers"}, "respond": {"status": 500}},
+        {"name": "b", "respond": {"network": "reset"}, "match": {"method": "POST"}},
+    ]
     assert send("POST", f"{ns}/_fake/faults", json=more).body == {"faults": ["runs-fail", "a", "b"]}
     assert send("GET", f"{ns}{SALES}/runs").status == 500
     assert send("GET", f"{ns}{SALES}/runs").status == 200  # call: 1 fired once
@@ -282,11 +322,14 @@ def test_faults_add_list_apply_and_clear(send: Send, ns: str) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"name": "x", "respond": {"status": 200}},
-     {"respond": {"status": 500}},
-     {"name": "x", "match": {"operation": "noSuchOp"}, "respond": {"status": 500}},
-     [{"name": "ok", "respond": {"status": 500}}, {"name": "bad"}],
-     "not a fault", None],
+    [
+        {"name": "x", "respond": {"status": 200}},
+        {"respond": {"status": 500}},
+        {"name": "x", "match": {"operation": "noSuchOp"}, "respond": {"status": 500}},
+        [{"name": "ok", "respond": {"status": 500}}, {"name": "bad"}],
+        "not a fault",
+        None,
+    ],
 )
 def test_invalid_faults_are_400_and_none_is_added(send: Send, ns: str, body: Any) -> None:
     answer = send("POST", f"{ns}/_fake/faults", json=body)
@@ -297,20 +340,26 @@ def test_invalid_faults_are_400_and_none_is_added(send: Send, ns: str, body: Any
 
 
 def test_faults_body_must_be_json(send: Send, ns: str) -> None:
-    answer = send("POST", f"{ns}/_fake/faults", content=b"name: x",
-                  headers={"content-type": "application/yaml"})
+    answer = send(
+        "POST",
+        f"{ns}/_fake/faults",
+        content=b"name: x",
+        headers={"content-type": "application/yaml"},
+    )
     assert answer.status == 400
     assert answer.body["code"] == "invalid_json"
 
 
 def test_control_calls_escape_faults_and_auth(send: Send, ns: str) -> None:
-    secured = {**SMALL, "auth": {"tokens": [{"token": "t0", "scopes": ["assets:read"]}]},
-               "rate_limit": {"requests": 1, "per_seconds": 3600}}
+    secured = {
+        **SMALL,
+        "auth": {"tokens": [{"token": "t0", "scopes": ["assets:read"]}]},
+        "rate_limit": {"requests": 1, "per_seconds": 3600},
+    }
     load(send, ns, secured)
     send("POST", f"{ns}/_fake/faults", json={"name": "all", "respond": {"status": 500}})
     assert send("GET", f"{ns}{SALES}/runs").status == 500
-    assert send("GET", f"{ns}{SALES}/runs",
-                headers={"authorization": "Bearer t0"}).status == 500
+    assert send("GET", f"{ns}{SALES}/runs", headers={"authorization": "Bearer t0"}).status == 500
     send("DELETE", f"{ns}/_fake/faults")
     assert send("GET", f"{ns}{SALES}/runs").status == 401
     for _ in range(3):  # no token, faults active before, rate limit of 1: none applies here
@@ -331,8 +380,12 @@ def test_state_shape_and_counts(send: Send, ns: str) -> None:
     assert state["namespace"] == ns.rsplit("/", 1)[1]
     assert state["clock"]["mode"] == "manual"
     assert state["counts"] == {
-        "assets": 2, "runs": 4, "backfills": 1, "materializations": 4,
-        "pending_transitions": 0, "runs_by_status": {"SUCCEEDED": 4},
+        "assets": 2,
+        "runs": 4,
+        "backfills": 1,
+        "materializations": 4,
+        "pending_transitions": 0,
+        "runs_by_status": {"SUCCEEDED": 4},
         "backfills_by_status": {"SUCCEEDED": 1},
     }
     assert len(state["runs"]) == 4
@@ -405,8 +458,11 @@ def test_verify_answers_a_verdict_or_404(send: Send, ns: str) -> None:
 def test_snapshot_restore_round_trip(send: Send, ns: str) -> None:
     load(send, ns)
     run = materialize(send, ns)
-    send("POST", f"{ns}/_fake/faults", json={"name": "f", "match": {"asset": "customers"},
-                                              "respond": {"status": 500}})
+    send(
+        "POST",
+        f"{ns}/_fake/faults",
+        json={"name": "f", "match": {"asset": "customers"}, "respond": {"status": 500}},
+    )
     taken = send("POST", f"{ns}/_fake/snapshot")
     assert taken.status == 201
     before = send("GET", f"{ns}/_fake/state").body

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
+from control_support import SMALL
 
 from assetfake.fake import AssetFake
 from assetfake.testing.plugin import namespace_for
-from conftest import SMALL
+
+pytest_plugins = ["pytester"]
 
 PLUGIN = "assetfake.testing.plugin"
 _INSTALLED = any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
@@ -25,17 +27,23 @@ EXPECTS_A_LIST: dict[str, Any] = {
 }
 
 
+#: Plugins an in-process run does without: pytester forgets the modules a run imports, so
+#: hypothesis (150 modules) would be imported, and rewritten, again by every run.
+LEAN_XDIST = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:anyio")
+LEAN = (*LEAN_XDIST, "-p", "no:xdist")
+
+
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest(*ARGS, "-p", "no:cacheprovider", *args)
+    return pytester.runpytest(*ARGS, *LEAN, *args)
 
 
 # ------------------------------------------------------------------------------ registration
 
 
 def test_marker_option_and_ini_are_registered(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest(*ARGS, "--markers")
+    result = run(pytester, "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.assetfake(scenario=None, seed=None, verify=True)*"])
-    help_text = pytester.runpytest(*ARGS, "--help")
+    help_text = run(pytester, "--help")
     help_text.stdout.fnmatch_lines(["*--assetfake-scenario=SCENARIO*", "*assetfake_scenarios_dir*"])
 
 
@@ -219,19 +227,22 @@ def test_fails_by_itself({fixture}):
 
 
 @pytest.mark.parametrize("fixture", ["assetfake", "assetfake_server"])
-def test_verify_failure_fails_the_test_with_the_report(pytester: pytest.Pytester,
-                                                       fixture: str) -> None:
+def test_verify_failure_fails_the_test_with_the_report(
+    pytester: pytest.Pytester, fixture: str
+) -> None:
     pytester.makepyfile(test_verify=_verify_tests(fixture))
     result = run(pytester, "-rf")
     result.assert_outcomes(passed=2, failed=2)
-    result.stdout.fnmatch_lines([
-        "*_ test_breaks_expectation _*",
-        "*assetfake expectations failed:*",
-        "*expect[[]0[]] calls*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_breaks_expectation _*",
+            "*assetfake expectations failed:*",
+            "*expect[[]0[]] calls*",
+        ]
+    )
     # a test that fails by itself reports its own failure, not the expectations'
     output = result.stdout.str()
-    own = output[output.index("_ test_fails_by_itself _"):]
+    own = output[output.index("_ test_fails_by_itself _") :]
     assert "its own failure" in own
     assert "expectations failed" not in own.split("short test summary")[0]
     # the failure is the test's (call phase), not an error at teardown
@@ -291,8 +302,9 @@ def test_assetfake_server_marker_loads_scenario_and_seed(pytester: pytest.Pytest
             state = assetfake_server.state()
             assert [a["key"] for a in state["assets"]] == ["sales/daily", "customers"]
             assert state["clock"]["mode"] == "manual"
-            assert first_run_id(assetfake_server) == first_run_id(AssetFake({SMALL!r}, seed=9))
-            assert first_run_id(AssetFake({SMALL!r}, seed=8)) != first_run_id(AssetFake({SMALL!r}, seed=9))
+            local = first_run_id(AssetFake({SMALL!r}, seed=9))
+            assert first_run_id(assetfake_server) == local
+            assert first_run_id(AssetFake({SMALL!r}, seed=8)) != local
 
         @pytest.mark.assetfake(seed=4)
         def test_seed_only(assetfake_server):
@@ -360,12 +372,13 @@ def test_under_xdist_each_worker_has_its_server_and_tests_share_nothing(
             with assetfake_server.client() as c:
                 for _ in range(n + 1):
                     assert c.post("/assets/customers/materialize", json={{}}).status_code == 202
-            time.sleep(0.2)  # overlap with the other worker's tests
+            time.sleep(0.1)  # overlap with the other worker's tests
             assetfake_server.clock.advance(n)
             assetfake_server.run_until_idle()
             state = assetfake_server.state()
             assert len([r for r in state["runs"] if r["created_at"] >= "2024-06-01"]) == n + 1
-            assert [e.operation for e in assetfake_server.journal] == ["triggerAssetMaterialization"] * (n + 1)
+            operations = [e.operation for e in assetfake_server.journal]
+            assert operations == ["triggerAssetMaterialization"] * (n + 1)
             assert assetfake_server.faults.names() == [f"f{{n}}"]
             path = os.path.join({str(out)!r}, f"{{n}}.json")
             with open(path, "w") as f:
@@ -374,7 +387,7 @@ def test_under_xdist_each_worker_has_its_server_and_tests_share_nothing(
                            "url": assetfake_server.url}}, f)
         """
     )
-    result = pytester.runpytest_subprocess(*ARGS, "-p", "no:cacheprovider", "-n", "2")
+    result = pytester.runpytest(*ARGS, *LEAN_XDIST, "-n", "2")  # workers are subprocesses
     result.assert_outcomes(passed=4)
     records = [json.loads(p.read_text()) for p in sorted(out.iterdir())]
     assert len({r["namespace"] for r in records}) == 4

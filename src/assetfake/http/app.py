@@ -86,16 +86,10 @@ class AssetsApp:
         with namespace.lock:
             request_id = namespace.next_request_id()
             arrived_ms = namespace.world.clock.now_ms()
-            if too_large:
-                outcome = Outcome(
-                    _problem_reply(
-                        HTTPProblem(400, "body_too_large", f"the body exceeds {MAX_BODY} bytes")
-                    )
-                )
-                found = None
-            else:
-                prefix = raw_path[: len(raw_path) - len(path)]
-                outcome, found = _dispatch(namespace, method, path, query, headers, body, prefix)
+            prefix = raw_path[: len(raw_path) - len(path)]
+            outcome, found = _dispatch(
+                namespace, method, path, query, headers, None if too_large else body, prefix
+            )
             limiter = namespace.limiter
             if limiter is not None and "RateLimit" not in outcome.reply.headers:
                 token = bearer_token(headers)  # routed nowhere: report the quota, spend none
@@ -170,7 +164,7 @@ def _dispatch(
     path: str,
     query: str,
     headers: dict[str, str],
-    body: bytes,
+    body: bytes | None,
     prefix: str,
 ) -> tuple[Outcome, Route | None]:
     if path == "/openapi.json":
@@ -192,7 +186,7 @@ def _operate(
     method: str,
     query: str,
     headers: dict[str, str],
-    body: bytes,
+    body: bytes | None,  # None: larger than MAX_BODY, refused at the request-shape stage
     prefix: str,
 ) -> Outcome:
     world = namespace.world
@@ -214,6 +208,8 @@ def _operate(
                 check_auth(policies.auth, found.operation, token, now)
             if namespace.limiter is not None:
                 rate_headers = namespace.limiter.take(token, now)
+            if body is None:
+                raise HTTPProblem(400, "body_too_large", f"the body exceeds {MAX_BODY} bytes")
             reply = HANDLERS[found.operation](world, Call(found, query, headers, body, prefix))
         except HTTPProblem as problem:
             reply = _problem_reply(problem)

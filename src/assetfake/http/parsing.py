@@ -80,7 +80,8 @@ def _max_results(value: str) -> int:
             "invalid_max_results",
             f"max_results must be a positive integer in decimal digits, got {value!r}",
         )
-    number = int(value)
+    # More digits than any page size: clamp without int() (which refuses > 4300 digits).
+    number = int(value) if len(value) <= 18 else 10**18
     if number < 1:
         raise bad("invalid_max_results", f"max_results must be at least 1, got {value!r}")
     return number
@@ -127,6 +128,8 @@ def _json_object(body: bytes, content_type: str | None, required: bool) -> dict[
         data = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise bad("invalid_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise bad("invalid_json", "the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise bad("invalid_body", f"the body must be a JSON object, got {_kind(data)}")
     return data

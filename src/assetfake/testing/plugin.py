@@ -142,8 +142,6 @@ def assetfake_server(
                 scenario = _load(request.config, settings.scenario)
             scenario = scenario.with_overrides(seed=settings.seed, clock_mode="manual")
             remote.load_scenario(scenario.to_dict())
-        else:
-            remote.drop()  # a namespace left behind by an earlier run of this same test
         if settings.verify:
             _on_success(request, lambda: _verify_remote(remote))
         yield remote

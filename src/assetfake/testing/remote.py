@@ -6,9 +6,10 @@ server — so a test can run against a shared server exactly as against an in-pr
 
     fake = RemoteFake("http://127.0.0.1:8000", namespace="test-42")
     with fake.client() as c:
-        c.post("/assets/sales%2Fdaily/materialize", json={})
+        run = c.post("/assets/customers/materialize", json={}).json()
     fake.run_until_idle()
-    assert fake.state()["counts"]["materializations"] == 1
+    newest = fake.state()["runs"][0]
+    assert (newest["id"], newest["status"]) == (run["id"], "SUCCEEDED")
     fake.drop()
 """
 

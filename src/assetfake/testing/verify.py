@@ -26,8 +26,11 @@ class Failure:
     journal: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {"expectation": self.expectation, "message": self.message,
-                "journal": list(self.journal)}
+        return {
+            "expectation": self.expectation,
+            "message": self.message,
+            "journal": list(self.journal),
+        }
 
 
 def line(entry: JournalEntry) -> str:
@@ -37,12 +40,15 @@ def line(entry: JournalEntry) -> str:
     status = entry.status or "no response"
     fault = f"  [fault {entry.fault}]" if entry.fault else ""
     retry = f"  Retry-After: {entry.retry_after:g}" if entry.retry_after is not None else ""
-    return f"{moment}  {entry.request_id}  {entry.method} {entry.path}{query} -> {status}" \
+    return (
+        f"{moment}  {entry.request_id}  {entry.method} {entry.path}{query} -> {status}"
         f"{retry}{fault}"
+    )
 
 
-def verify(expectations: Iterable[Any], journal: Sequence[JournalEntry],
-           world: World) -> list[Failure]:
+def verify(
+    expectations: Iterable[Any], journal: Sequence[JournalEntry], world: World
+) -> list[Failure]:
     """Every failed expectation; empty when all hold."""
     failures: list[Failure] = []
     for index, spec in enumerate(expectations):
@@ -93,7 +99,8 @@ def _unmet(n: int, exactly: int | None, least: int | None, most: int | None) -> 
 
 def _calls(label: str, spec: Any, journal: Sequence[JournalEntry]) -> list[Failure]:
     seen = [
-        e for e in journal
+        e
+        for e in journal
         if e.operation is not None
         and (spec.operation is None or e.operation == spec.operation)
         and (spec.asset is None or e.asset == spec.asset)
@@ -104,14 +111,21 @@ def _calls(label: str, spec: Any, journal: Sequence[JournalEntry]) -> list[Failu
     if not wanted:
         return []
     what = " ".join(
-        part for part in (
+        part
+        for part in (
             spec.operation or "API",
             f"on '{spec.asset}'" if spec.asset else "",
             f"answered {spec.status}" if spec.status is not None else "",
-        ) if part
+        )
+        if part
     )
-    return [Failure(label, f"expected {' and '.join(wanted)} {what} requests, saw {n}",
-                    [line(e) for e in seen[:MAX_LINES]])]
+    return [
+        Failure(
+            label,
+            f"expected {' and '.join(wanted)} {what} requests, saw {n}",
+            [line(e) for e in seen[:MAX_LINES]],
+        )
+    ]
 
 
 def _honors_retry_after(label: str, journal: Sequence[JournalEntry]) -> list[Failure]:
@@ -123,12 +137,14 @@ def _honors_retry_after(label: str, journal: Sequence[JournalEntry]) -> list[Fai
         if told is not None and told.retry_after is not None:
             waited = (entry.clock_time - told.clock_time).total_seconds()
             if waited < told.retry_after:
-                failures.append(Failure(
-                    label,
-                    f"{entry.method} {entry.path} was sent again {waited:g} s after a "
-                    f"response that said Retry-After: {told.retry_after:g}",
-                    [line(told), line(entry)],
-                ))
+                failures.append(
+                    Failure(
+                        label,
+                        f"{entry.method} {entry.path} was sent again {waited:g} s after a "
+                        f"response that said Retry-After: {told.retry_after:g}",
+                        [line(told), line(entry)],
+                    )
+                )
         if entry.retry_after is not None:
             waiting[key] = entry
     return failures
@@ -143,12 +159,14 @@ def _no_retry_on(label: str, codes: set[int], journal: Sequence[JournalEntry]) -
         first = refused.get(key)
         if first is not None and key not in reported:
             reported.add(key)
-            failures.append(Failure(
-                label,
-                f"{entry.method} {entry.path} got {first.status}, which retrying cannot fix, "
-                "and was sent again unchanged",
-                [line(first), line(entry)],
-            ))
+            failures.append(
+                Failure(
+                    label,
+                    f"{entry.method} {entry.path} got {first.status}, which retrying cannot fix, "
+                    "and was sent again unchanged",
+                    [line(first), line(entry)],
+                )
+            )
         if entry.status in codes and key not in refused:
             refused[key] = entry
     return failures
@@ -168,14 +186,23 @@ def _retries_on(label: str, codes: set[int], journal: Sequence[JournalEntry]) ->
         handled.add(key)
         after = [entries[i] for i in later[key] if i > index]
         if not after:
-            failures.append(Failure(
-                label, f"{entry.method} {entry.path} got {entry.status}, a transient failure, "
-                "and was never retried", [line(entry)]))
+            failures.append(
+                Failure(
+                    label,
+                    f"{entry.method} {entry.path} got {entry.status}, a transient failure, "
+                    "and was never retried",
+                    [line(entry)],
+                )
+            )
         elif not any(200 <= e.status < 300 for e in after):
-            failures.append(Failure(
-                label, f"{entry.method} {entry.path} got {entry.status} and was retried "
-                f"{len(after)} time(s) without ever succeeding",
-                [line(e) for e in [entry, *after][:MAX_LINES]]))
+            failures.append(
+                Failure(
+                    label,
+                    f"{entry.method} {entry.path} got {entry.status} and was retried "
+                    f"{len(after)} time(s) without ever succeeding",
+                    [line(e) for e in [entry, *after][:MAX_LINES]],
+                )
+            )
     return failures
 
 
@@ -193,7 +220,13 @@ def _state(label: str, spec: Any, world: World) -> list[Failure]:
     wanted = _unmet(n, count_spec.count, count_spec.min, count_spec.max)
     if not wanted:
         return []
-    what = " ".join(p for p in (
-        count_spec.status or "", kind, f"of '{count_spec.asset}'" if count_spec.asset else "") if p)
-    return [Failure(label, f"expected {' and '.join(wanted)} {what} in the final state, "
-                    f"found {n}")]
+    what = " ".join(
+        p
+        for p in (
+            count_spec.status or "",
+            kind,
+            f"of '{count_spec.asset}'" if count_spec.asset else "",
+        )
+        if p
+    )
+    return [Failure(label, f"expected {' and '.join(wanted)} {what} in the final state, found {n}")]

@@ -1,0 +1,144 @@
+"""Every example in README.md and docs/*.md runs.
+
+- A ```python block that defines tests (``def test_…``) is written to a test file and run by an
+  in-process pytest (``pytester``) with the assetfake plugin; every test in it must pass.
+- Any other ```python block is exec'd in a fresh namespace.
+- A ```yaml block that is a whole scenario (a top-level ``version:`` line) must load.
+
+Markers, on the last non-blank line before a fence:
+
+- ``<!-- no-test -->``: the block is not run (for shell-dependent or deliberately partial code;
+  use sparingly).
+- ``<!-- file: some/path.ext -->``: the block is also a file of the example project. All such
+  files of a page are written to the directory its examples run in (the pytester directory, or
+  the working directory of exec'd blocks) so that examples can use them, e.g. a scenario file and
+  the ``pyproject.toml`` that points ``assetfake_scenarios_dir`` at it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assetfake import Scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+_FENCE = re.compile(r"^```([\w+-]*)\s*$")
+_NO_TEST = re.compile(r"^<!--\s*no-test\s*-->$")
+_FILE = re.compile(r"^<!--\s*file:\s*(\S+)\s*-->$")
+_DEFINES_TESTS = re.compile(r"^\s*(?:async\s+)?def\s+test_\w*\s*\(", re.MULTILINE)
+_SCENARIO = re.compile(r"^version:", re.MULTILINE)
+
+pytest_plugins = ["pytester"]
+
+
+@dataclass(frozen=True)
+class Block:
+    page: Path
+    line: int  # of the opening fence, 1-based
+    language: str
+    code: str
+    skip: bool
+    file: str | None  # the example project's file this block is, if any
+
+    @property
+    def id(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
+
+
+def blocks(page: Path) -> list[Block]:
+    """The fenced blocks of a page, with the marker before each."""
+    found: list[Block] = []
+    lines = page.read_text(encoding="utf-8").splitlines()
+    marker = ""
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening is None:
+            if lines[index].strip():
+                marker = lines[index].strip()
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and lines[end].rstrip() != "```":
+            end += 1
+        if end == len(lines):
+            raise AssertionError(f"{page}:{index + 1}: unclosed code fence")
+        file_marker = _FILE.match(marker)
+        found.append(
+            Block(
+                page=page,
+                line=index + 1,
+                language=opening.group(1).lower(),
+                code="\n".join(lines[index + 1 : end]) + "\n",
+                skip=bool(_NO_TEST.match(marker)),
+                file=file_marker.group(1) if file_marker else None,
+            )
+        )
+        marker = ""
+        index = end + 1
+    return found
+
+
+ALL_BLOCKS = [block for page in PAGES for block in blocks(page)]
+PYTHON = [b for b in ALL_BLOCKS if b.language in ("python", "py") and not b.skip]
+SCENARIOS = [
+    b for b in ALL_BLOCKS if b.language in ("yaml", "yml") and not b.skip and _SCENARIO.search(b.code)
+]
+
+
+def _write_project_files(page: Path, directory: Path) -> None:
+    for block in ALL_BLOCKS:
+        if block.page == page and block.file is not None:
+            target = directory / block.file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.code, encoding="utf-8")
+
+
+def test_the_pages_have_examples() -> None:
+    assert (ROOT / "README.md") in {block.page for block in PYTHON}
+    assert len(PYTHON) >= 10
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=lambda block: block.id)
+def test_python_example_runs(
+    block: Block, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_project_files(block.page, pytester.path)
+    if _DEFINES_TESTS.search(block.code):
+        _run_as_tests(block, pytester)
+    else:
+        monkeypatch.chdir(pytester.path)
+        namespace: dict[str, object] = {"__name__": "__doc_example__"}
+        exec(compile(block.code, block.id, "exec"), namespace)  # noqa: S102 - the docs' own code
+
+
+def _run_as_tests(block: Block, pytester: pytest.Pytester) -> None:
+    name = block.file if block.file and block.file.endswith(".py") else "test_example.py"
+    path = pytester.path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(block.code, encoding="utf-8")
+    arguments = [str(path), "-p", "no:cacheprovider"]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):  # else the entry point loads it
+        arguments += ["-p", "assetfake.testing.plugin"]
+    result = pytester.runpytest(*arguments)
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0, f"{block.id}: the example's tests did not pass:\n{result.stdout.str()}"
+    assert outcomes.get("passed", 0) >= 1, f"{block.id}: no test ran:\n{result.stdout.str()}"
+
+
+@pytest.mark.parametrize("block", SCENARIOS, ids=lambda block: block.id)
+def test_scenario_example_loads(block: Block, tmp_path: Path) -> None:
+    """A scenario in the docs is valid. One that is an example project's file is loaded where the
+    page puts it; any other resolves ``extends`` as a file of the shipped library would."""
+    if block.file is not None:
+        _write_project_files(block.page, tmp_path)
+        Scenario.load(tmp_path / block.file)
+    else:
+        Scenario.from_yaml_text(block.code, block.id, base_dir=ROOT / "scenarios")
