@@ -90,7 +90,11 @@ def _serve(args: argparse.Namespace) -> int:
     if args.no_control:
         fake.app.control = None
     logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock = socket.socket(  # IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted sockets
+        socket.AF_INET6 if ":" in args.host else socket.AF_INET,
+        socket.SOCK_STREAM,
+        socket.IPPROTO_TCP,
+    )
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))

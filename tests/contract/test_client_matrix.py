@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from clients import BASE_URL, NAIVE_CLIENTS, ClientError, ReferenceClient
 
@@ -233,7 +234,7 @@ def run(client_class: type[ReferenceClient], scenario: str) -> Result:
     fake = _fake(scenario)
     fake.reset()
     workload = WORKLOADS[scenario]
-    with fake.client(base_url=BASE_URL) as http:
+    with httpx.Client(transport=fake.transport, base_url=BASE_URL) as http:
         client = client_class(
             http,
             fake.clock.sleep,

@@ -5,10 +5,10 @@
 - Any other ```python block is exec'd in a fresh namespace.
 - A ```yaml block that is a whole scenario (a top-level ``version:`` line) must load.
 
-Markers, on the last non-blank line before a fence:
+Markers, HTML comments on the lines just before a fence (several may be stacked):
 
-- ``<!-- no-test -->``: the block is not run (for shell-dependent or deliberately partial code;
-  use sparingly).
+- ``<!-- no-test -->``: the block is not run or loaded (for shell-dependent code, or a scenario
+  that is wrong on purpose; use sparingly).
 - ``<!-- file: some/path.ext -->``: the block is also a file of the example project. All such
   files of a page are written to the directory its examples run in (the pytester directory, or
   the working directory of exec'd blocks) so that examples can use them, e.g. a scenario file and
@@ -56,13 +56,16 @@ def blocks(page: Path) -> list[Block]:
     """The fenced blocks of a page, with the marker before each."""
     found: list[Block] = []
     lines = page.read_text(encoding="utf-8").splitlines()
-    marker = ""
+    markers: list[str] = []
     index = 0
     while index < len(lines):
         opening = _FENCE.match(lines[index])
         if opening is None:
-            if lines[index].strip():
-                marker = lines[index].strip()
+            text = lines[index].strip()
+            if text.startswith("<!--"):
+                markers.append(text)
+            elif text:
+                markers = []
             index += 1
             continue
         end = index + 1
@@ -70,18 +73,18 @@ def blocks(page: Path) -> list[Block]:
             end += 1
         if end == len(lines):
             raise AssertionError(f"{page}:{index + 1}: unclosed code fence")
-        file_marker = _FILE.match(marker)
+        files = [m.group(1) for m in map(_FILE.match, markers) if m is not None]
         found.append(
             Block(
                 page=page,
                 line=index + 1,
                 language=opening.group(1).lower(),
                 code="\n".join(lines[index + 1 : end]) + "\n",
-                skip=bool(_NO_TEST.match(marker)),
-                file=file_marker.group(1) if file_marker else None,
+                skip=any(_NO_TEST.match(marker) for marker in markers),
+                file=files[-1] if files else None,
             )
         )
-        marker = ""
+        markers = []
         index = end + 1
     return found
 
@@ -89,7 +92,9 @@ def blocks(page: Path) -> list[Block]:
 ALL_BLOCKS = [block for page in PAGES for block in blocks(page)]
 PYTHON = [b for b in ALL_BLOCKS if b.language in ("python", "py") and not b.skip]
 SCENARIOS = [
-    b for b in ALL_BLOCKS if b.language in ("yaml", "yml") and not b.skip and _SCENARIO.search(b.code)
+    b
+    for b in ALL_BLOCKS
+    if b.language in ("yaml", "yml") and not b.skip and _SCENARIO.search(b.code)
 ]
 
 
@@ -116,7 +121,7 @@ def test_python_example_runs(
     else:
         monkeypatch.chdir(pytester.path)
         namespace: dict[str, object] = {"__name__": "__doc_example__"}
-        exec(compile(block.code, block.id, "exec"), namespace)  # noqa: S102 - the docs' own code
+        exec(compile(block.code, block.id, "exec"), namespace)  # the docs' own code
 
 
 def _run_as_tests(block: Block, pytester: pytest.Pytester) -> None:

@@ -135,8 +135,12 @@ def list_runs(
 def paged_scenario(runs: int, short_pages: float, rules: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "version": 1,
-        "assets": [{"key": "sales/daily", "partitions": {"daily": {
-            "start": "2024-01-01", "end": "2024-01-31"}}}],
+        "assets": [
+            {
+                "key": "sales/daily",
+                "partitions": {"daily": {"start": "2024-01-01", "end": "2024-01-31"}},
+            }
+        ],
         "history": {"generate": [{"asset": "sales/daily", "runs": runs}]},
         "pagination": {"short_pages": short_pages},
         "faults": rules,
@@ -163,8 +167,11 @@ def test_careful_client_returns_every_run_exactly_once(
 
 
 def test_a_client_that_ignores_retry_after_is_caught() -> None:
-    rule = {"name": "slow-down", "match": {"operation": "listAssetRuns", "call": 2},
-            "respond": {"status": 429, "headers": {"Retry-After": "5"}}}
+    rule = {
+        "name": "slow-down",
+        "match": {"operation": "listAssetRuns", "call": 2},
+        "respond": {"status": 429, "headers": {"Retry-After": "5"}},
+    }
     fake = AssetFake(paged_scenario(30, 0.0, [rule]))
     with fake.client() as client:
         list_runs(client, "sales/daily", sleep=lambda seconds: None)  # never waits

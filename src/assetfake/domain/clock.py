@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, Protocol
 
-from assetfake.domain.timestamps import format_ms, seconds_to_ms, to_datetime
+from assetfake.domain.timestamps import checked_advance, format_ms, seconds_to_ms, to_datetime
 
 ClockMode = Literal["manual", "realtime"]
 
@@ -44,9 +44,7 @@ class ManualClock:
 
     def advance(self, seconds: float = 0.0) -> datetime:
         """Move the clock forward; transitions due in between happen at their own instants."""
-        if seconds < 0:
-            raise ValueError(f"the clock cannot go backwards (advance by {seconds} s)")
-        self._now_ms += seconds_to_ms(seconds)
+        self._now_ms = checked_advance(self._now_ms, seconds)
         return self.now()
 
     def sleep(self, seconds: float) -> None:
@@ -84,9 +82,8 @@ class RealtimeClock:
 
     def advance(self, seconds: float = 0.0) -> datetime:
         """Jump ahead of the wall clock (useful to skip waiting in a realtime server)."""
-        if seconds < 0:
-            raise ValueError(f"the clock cannot go backwards (advance by {seconds} s)")
-        self._offset_ms += seconds_to_ms(seconds)
+        now = self.now_ms()
+        self._offset_ms += checked_advance(now, seconds) - now
         return self.now()
 
     def sleep(self, seconds: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -47,6 +48,22 @@ def parse_rfc3339(text: str) -> int:
     if frac and len(frac) > 7:  # fromisoformat keeps microseconds only
         moment = moment.replace(microsecond=int(frac[1:7]))
     return from_datetime(moment)
+
+
+#: 9999-12-31T23:59:59.999Z, the last instant RFC 3339 (and datetime) can name.
+MAX_MS = 253_402_300_799_999
+
+
+def checked_advance(now_ms: int, seconds: float) -> int:
+    """``now_ms`` moved forward by ``seconds``; ``ValueError`` for a negative, non-finite or
+    too large step."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"the clock moves by a finite number of seconds, not {seconds}")
+    if seconds < 0:
+        raise ValueError(f"the clock cannot go backwards (advance by {seconds} s)")
+    if seconds > (MAX_MS - now_ms) / 1000:
+        raise ValueError(f"advancing by {seconds} s would pass the year 9999")
+    return now_ms + seconds_to_ms(seconds)
 
 
 def seconds_to_ms(seconds: float) -> int:

@@ -7,6 +7,7 @@ due, not what is stored.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import heapq
 import itertools
@@ -302,6 +303,15 @@ class World:
         return len(self._events)
 
     # -------------------------------------------------------------------- state inspection
+
+    def copy(self) -> World:
+        """An independent copy of this world (state, clock, pending transitions); the
+        immutable configuration and history stay shared."""
+        memo: dict[int, object] = {id(self.config): self.config, id(self.history): self.history}
+        for state in self._assets.values():
+            for shared in (state.config, state.config.metadata, state.history):
+                memo[id(shared)] = shared
+        return copy.deepcopy(self, memo)
 
     def assets(self) -> list[AssetConfig]:
         return list(self.config.assets)

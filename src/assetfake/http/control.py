@@ -7,10 +7,8 @@ document into a rule (both raise ``ValueError`` with the validation messages).
 
 from __future__ import annotations
 
-import copy
-import itertools
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -30,20 +28,11 @@ FaultLoader = Callable[[Namespace, object], FaultRule]
 Verifier = Callable[[Namespace], dict[str, Any]]
 
 
-@dataclass(slots=True)
-class _Snapshot:
-    world: Any
-    faults: Any
-    limiter: Any
-
-
 @dataclass
 class ControlAPI:
     load_template: TemplateLoader
     load_fault: FaultLoader
     verify: Verifier | None = None
-    _snapshots: dict[str, tuple[str, _Snapshot]] = field(default_factory=dict)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def __call__(
         self,
@@ -160,20 +149,14 @@ class ControlAPI:
                 with ns.lock:
                     return _json(self.verify(ns))
             case ("POST", ("snapshot",)):
-                snapshot_id = f"snap-{next(self._ids)}"
-                with ns.lock:
-                    self._snapshots[snapshot_id] = (ns.name, _take(ns))
-                return _json({"id": snapshot_id}, 201)
+                return _json({"id": ns.snapshot()}, 201)
             case ("POST", ("restore", snapshot_id)):
-                found = self._snapshots.get(snapshot_id)
-                if found is None or found[0] != ns.name:
+                if not ns.restore(snapshot_id):
                     raise HTTPProblem(
                         404,
                         "snapshot_not_found",
                         f"no snapshot '{snapshot_id}' of namespace '{ns.name}'",
                     )
-                with ns.lock:
-                    _restore(ns, found[1])
                 return _json(_clock(ns))
         raise HTTPProblem(
             404, "not_found", f"no control endpoint {method} /_fake/" + "/".join(parts)
@@ -255,20 +238,3 @@ def _state(ns: Namespace) -> dict[str, object]:
                 "backfills_by_status": world.status_counts("backfills"),
             },
         }
-
-
-def _take(ns: Namespace) -> _Snapshot:
-    memo = {id(ns.world.history): ns.world.history, id(ns.world.config): ns.world.config}
-    return _Snapshot(
-        copy.deepcopy(ns.world, memo), copy.deepcopy(ns.faults), copy.deepcopy(ns.limiter)
-    )
-
-
-def _restore(ns: Namespace, snapshot: _Snapshot) -> None:
-    memo = {
-        id(snapshot.world.history): snapshot.world.history,
-        id(snapshot.world.config): snapshot.world.config,
-    }
-    ns.world = copy.deepcopy(snapshot.world, memo)
-    ns.faults = copy.deepcopy(snapshot.faults)
-    ns.limiter = copy.deepcopy(snapshot.limiter)

@@ -34,8 +34,8 @@ class JournalEntry:
 
 
 class Journal:
-    def __init__(self, cap: int = JOURNAL_CAP) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=cap)
+    def __init__(self, cap: int | None = None) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=JOURNAL_CAP if cap is None else cap)
         self.dropped = 0
 
     def append(self, entry: JournalEntry) -> None:

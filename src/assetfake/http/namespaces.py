@@ -6,6 +6,7 @@ Every namespace is made from the same template. The template's history is built 
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ class Namespace:
         self.lock = threading.RLock()
         self.template = template
         self.journal = Journal()
+        self.snapshots: dict[str, tuple[World, FaultEngine, RateLimiter | None]] = {}
+        self._snapshot_ids = 0
         self._start(template)
 
     def _start(self, template: WorldTemplate) -> None:
@@ -68,6 +71,30 @@ class Namespace:
         limit = policies.rate_limit
         self.limiter = None if limit is None else RateLimiter(limit)
         self.journal.clear()
+
+    def snapshot(self) -> str:
+        """Save the world (state, clock), fault counters and rate buckets; returns an id."""
+        with self.lock:
+            self._snapshot_ids += 1
+            snapshot_id = f"snap-{self._snapshot_ids}"
+            self.snapshots[snapshot_id] = (
+                self.world.copy(),
+                copy.deepcopy(self.faults),
+                copy.deepcopy(self.limiter),
+            )
+            return snapshot_id
+
+    def restore(self, snapshot_id: str) -> bool:
+        """Return to a snapshot (it stays available for another restore)."""
+        with self.lock:
+            saved = self.snapshots.get(snapshot_id)
+            if saved is None:
+                return False
+            world, faults, limiter = saved
+            self.world = world.copy()
+            self.faults = copy.deepcopy(faults)
+            self.limiter = copy.deepcopy(limiter)
+            return True
 
     def reset(self, template: WorldTemplate | None = None) -> None:
         """The template's initial state: world, clock, faults (runtime additions dropped,
