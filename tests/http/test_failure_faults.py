@@ -663,3 +663,22 @@ def test_a_fault_name_with_quotes_keeps_the_body_valid() -> None:
         response = client.get(f"{CUSTOMERS}/runs")
     assert json.loads(response.content)["status"] == 500
     assert response.headers["X-Fake-Fault"] == 'say "hi"'
+
+
+def test_a_delay_only_fault_slows_down_the_real_answer() -> None:
+    slow = {
+        "name": "slow",
+        "match": {"operation": "triggerAssetMaterialization"},
+        "respond": {"delay_seconds": 0.15},
+    }
+    fake = AssetFake(scenario(slow))
+    with fake.client() as client:
+        started = time.monotonic()
+        response = client.post(f"{CUSTOMERS}/materialize")
+        took = time.monotonic() - started
+    assert response.status_code == 202  # the real answer, and the change happened
+    assert response.json()["status"] == "QUEUED"
+    assert fault_of(response) == "slow"
+    assert took >= 0.15
+    assert len(fake.state.runs("customers")) == 1
+    assert [entry.fault for entry in fake.journal] == ["slow"]

@@ -282,7 +282,15 @@ def test_fault_operations_methods_and_assets_must_be_known(problems: Problems) -
 
 def test_fault_respond_needs_exactly_one_of_status_and_network(problems: Problems) -> None:
     assert problems("faults: [{name: f, respond: {status: 500, network: hang}}]\n") == [
-        "s.yaml:1:29: faults[0].respond: expected exactly one of status, network"
+        "s.yaml:1:29: faults[0].respond: expected one of status, network, not both"
+    ]
+
+
+def test_a_fault_with_only_a_delay_slows_the_real_answer(problems: Problems) -> None:
+    assert problems("faults: [{name: f, respond: {delay_seconds: 0.1}}]\n") == []
+    assert problems("faults: [{name: f, respond: {headers: {X-A: b}}}]\n") == [
+        "s.yaml:1:29: faults[0].respond: expected status or network (or only delay_seconds > 0 "
+        "to slow down the real answer)"
     ]
 
 

@@ -74,16 +74,25 @@ class History:
                     run.partition,
                     ended,
                     metadata,
-                    ids.data_version(run.id),
                     dict(run.tags),
                 )
             )
+        # Records are already in sequence order: build each index in one go, not add by add.
+        grouped: dict[tuple[str, RunStatus | None], list[RunRecord]] = {}
         for run in runs:
-            entry = assets[run.asset]
-            entry.runs.add(run)
-            entry.runs_by_status.setdefault(run.status, new_index()).add(run)
+            grouped.setdefault((run.asset, None), []).append(run)
+            grouped.setdefault((run.asset, run.status), []).append(run)
+        for (asset_key, bucket), records in grouped.items():
+            entry = assets[asset_key]
+            if bucket is None:
+                entry.runs.update(records)
+            else:
+                entry.runs_by_status[bucket] = new_index(records)
+        mats_of: dict[str, list[MaterializationRecord]] = {}
         for mat in mats:
-            assets[mat.asset].materializations.add(mat)
+            mats_of.setdefault(mat.asset, []).append(mat)
+        for asset_key, records_of in mats_of.items():
+            assets[asset_key].materializations.update(records_of)
         return cls(seq + 1, assets, runs_by_id, {mat.id: mat for mat in mats})
 
 

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -38,9 +38,9 @@ def _by_seq(record: Sequenced) -> int:
     return record.seq
 
 
-def new_index() -> SortedKeyList:
+def new_index(records: Iterable[Sequenced] = ()) -> SortedKeyList:
     """A list of records kept sorted by ``seq``."""
-    return SortedKeyList(key=_by_seq)
+    return SortedKeyList(records, key=_by_seq)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from assetfake.domain import ids
 from assetfake.domain.resources import Backfill, Materialization, PartitionCounts, Run, RunError
 from assetfake.domain.status import COUNT_BUCKET, RunStatus
 from assetfake.domain.timestamps import format_ms
@@ -77,7 +78,6 @@ class MaterializationRecord:
     __slots__ = (
         "asset",
         "created_ms",
-        "data_version",
         "id",
         "metadata",
         "partition",
@@ -95,7 +95,6 @@ class MaterializationRecord:
         partition: str | None,
         created_ms: int,
         metadata: Mapping[str, object],
-        data_version: str,
         tags: dict[str, str],
     ) -> None:
         self.seq = seq
@@ -105,7 +104,6 @@ class MaterializationRecord:
         self.partition = partition
         self.created_ms = created_ms
         self.metadata = metadata
-        self.data_version = data_version
         self.tags = tags
 
     def resource(self) -> Materialization:
@@ -116,7 +114,7 @@ class MaterializationRecord:
             partition_key=self.partition,
             created_at=format_ms(self.created_ms),
             metadata=dict(self.metadata),
-            data_version=self.data_version,
+            data_version=ids.data_version(self.run_id),  # derived: costs nothing stored
             tags=dict(self.tags),
         )
 

@@ -559,7 +559,6 @@ class World:
             run.partition,
             at,
             state.config.metadata,
-            ids.data_version(run.id),
             dict(run.tags),
         )
         self._materializations_by_id[mat.id] = mat

@@ -200,7 +200,8 @@ def _operate(
         )
         fault = namespace.faults.decide(call, now)
     rate_headers: dict[str, str] | None = None
-    if fault is not None and fault.respond.phase == "before":
+    replaces = fault is not None and (fault.respond.status or fault.respond.network) is not None
+    if fault is not None and replaces and fault.respond.phase == "before":
         reply = Reply(0, b"")
     else:
         try:
@@ -235,7 +236,7 @@ def _operate(
             rate_headers = namespace.limiter.peek_headers(token, now)
         for name, value in rate_headers.items():
             reply.headers.setdefault(name, value)
-    if fault is not None and fault.respond.network is None:
+    if fault is not None and fault.respond.network is None and fault.respond.status is not None:
         status, payload, extra, content_type = fault_reply(fault)
         headers_out = merge_headers(rate_headers or {}, extra)
         if status == 429 and rate_headers is not None:

@@ -352,8 +352,17 @@ def _check_match(
 def _check_respond(
     respond: RespondSpec, operations: tuple[str, ...] | None, location: Location, report: Report
 ) -> None:
-    if (respond.status is None) == (respond.network is None):
-        report(location, "expected exactly one of status, network")
+    if respond.status is not None and respond.network is not None:
+        report(location, "expected one of status, network, not both")
+        return
+    if respond.status is None and respond.network is None:
+        # A latency fault: the real answer, late.
+        if respond.delay_seconds <= 0 or respond.body is not None or respond.headers:
+            report(
+                location,
+                "expected status or network (or only delay_seconds > 0 to slow "
+                "down the real answer)",
+            )
         return
     _check_header_names(respond.headers, (*location, "headers"), report)
     for name, value in respond.headers.items():

@@ -253,7 +253,15 @@ class FaultSpec(Spec, frozen=True, kw_only=True):
     match: MatchSpec = MatchSpec()
     respond: Annotated[
         RespondSpec,
-        Meta(extra_json_schema={"oneOf": [{"required": ["status"]}, {"required": ["network"]}]}),
+        Meta(
+            extra_json_schema={
+                "anyOf": [
+                    {"required": ["status"]},
+                    {"required": ["network"]},
+                    {"required": ["delay_seconds"]},
+                ]
+            }
+        ),
     ]
 
 

@@ -98,10 +98,11 @@ def _unmet(n: int, exactly: int | None, least: int | None, most: int | None) -> 
 
 
 def _calls(label: str, spec: Any, journal: Sequence[JournalEntry]) -> list[Failure]:
+    routed_only = spec.operation is not None or spec.asset is not None
     seen = [
         e
         for e in journal
-        if e.operation is not None
+        if (e.operation is not None or not routed_only)  # a 404 that routed nowhere counts
         and (spec.operation is None or e.operation == spec.operation)
         and (spec.asset is None or e.asset == spec.asset)
         and (spec.status is None or e.status == spec.status)
