@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -102,16 +103,6 @@ def _serve(args: argparse.Namespace) -> int:
         sock.close()
         print(f"assetfake: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
-    sock.listen(128)
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    print(f"http://{shown}:{port}", flush=True)
-    print(
-        f"assetfake: serving scenario '{fake.scenario.name}' (seed {fake.seed}, "
-        f"{args.clock} clock); Ctrl+C stops",
-        file=sys.stderr,
-        flush=True,
-    )
     from assetfake.http.wire import FaultableH11Protocol, QuietSignalsServer
 
     config = uvicorn.Config(
@@ -122,7 +113,22 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="off",
         timeout_graceful_shutdown=2,
     )
-    QuietSignalsServer(config).run(sockets=[sock])
+    server = QuietSignalsServer(config)
+    # Catch SIGINT/SIGTERM before anyone can know the URL: a stop that arrives before uvicorn
+    # is running still ends the process cleanly (exit 0).
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, server.handle_exit)
+    sock.listen(128)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"http://{shown}:{port}", flush=True)
+    print(
+        f"assetfake: serving scenario '{fake.scenario.name}' (seed {fake.seed}, "
+        f"{args.clock} clock); Ctrl+C stops",
+        file=sys.stderr,
+        flush=True,
+    )
+    server.run(sockets=[sock])
     return 0
 
 
