@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from assetfake import AssetFake
+from small_world import CUSTOMERS, SALES, bearer, scenario
 
-SALES = "/assets/sales%2Fdaily"
-CUSTOMERS = "/assets/customers"
 BACKFILL_BODY = {"partition_keys": ["2024-01-01", "2024-01-02"]}
 TRIGGER_BODY = {"partition_key": "2024-01-03"}
 
@@ -25,26 +24,6 @@ TOKENS: dict[str, Any] = {
         },
     ]
 }
-
-
-def scenario(**extra: Any) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "seed": 7,
-        "clock": {"start": "2024-06-01T00:00:00Z"},
-        "assets": [
-            {
-                "key": "sales/daily",
-                "partitions": {"daily": {"start": "2024-01-01", "end": "2024-01-31"}},
-            },
-            {"key": "customers"},
-        ],
-        **extra,
-    }
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def challenge(response: httpx.Response) -> tuple[str, dict[str, str]]:

@@ -10,9 +10,7 @@ from typing import Any
 import httpx
 
 from assetfake import AssetFake
-
-SALES = "/assets/sales%2Fdaily"
-CUSTOMERS = "/assets/customers"
+from small_world import CUSTOMERS, SALES, bearer
 
 CATALOG = """\
 version: 1
@@ -29,10 +27,6 @@ def write(tmp_path: Path, name: str, rest: str) -> Path:
     path = tmp_path / f"{name}.yaml"
     path.write_text(CATALOG + textwrap.dedent(rest), encoding="utf-8")
     return path
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # --- "the second page of runs is rate limited for 2 s" ---------------------------------------

@@ -15,26 +15,7 @@ import httpx
 import pytest
 
 from assetfake import AssetFake, ScenarioError
-
-SALES = "/assets/sales%2Fdaily"
-CUSTOMERS = "/assets/customers"
-
-
-def scenario(*faults: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "seed": 7,
-        "clock": {"start": "2024-06-01T00:00:00Z"},
-        "assets": [
-            {
-                "key": "sales/daily",
-                "partitions": {"daily": {"start": "2024-01-01", "end": "2024-01-31"}},
-            },
-            {"key": "customers"},
-        ],
-        "faults": list(faults),
-        **extra,
-    }
+from small_world import CUSTOMERS, SALES, scenario
 
 
 def fault(name: str = "f", status: int = 500, **match: Any) -> dict[str, Any]:

@@ -16,9 +16,8 @@ import pytest
 import requests
 
 from assetfake import AssetFake
+from small_world import CUSTOMERS, SALES, scenario
 
-SALES = "/assets/sales%2Fdaily"
-CUSTOMERS = "/assets/customers"
 KINDS = ("reset", "empty", "truncated", "malformed", "hang")
 
 #: What an in-process httpx client raises for each network fault (the transports' contract).
@@ -28,22 +27,6 @@ IN_PROCESS: dict[str, type[httpx.TransportError]] = {
     "empty": httpx.RemoteProtocolError,
     "truncated": httpx.RemoteProtocolError,
 }
-
-
-def scenario(*faults: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "seed": 7,
-        "assets": [
-            {
-                "key": "sales/daily",
-                "partitions": {"daily": {"start": "2024-01-01", "end": "2024-01-31"}},
-            },
-            {"key": "customers"},
-        ],
-        "faults": list(faults),
-        **extra,
-    }
 
 
 def by_header() -> dict[str, Any]:

@@ -7,42 +7,14 @@ the change -> faults (after).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 
 from assetfake import AssetFake
+from small_world import CUSTOMERS, SALES, TOKENS, bearer, scenario
 
-SALES = "/assets/sales%2Fdaily"
-CUSTOMERS = "/assets/customers"
 UNKNOWN = "/assets/nope"
 BACKFILL_BODY = {"partition_keys": ["2024-01-01", "2024-01-02"]}
-
-TOKENS: dict[str, Any] = {
-    "tokens": [
-        {"token": "reader", "scopes": ["assets:read"]},
-        {"token": "writer", "scopes": ["assets:read", "assets:write"]},
-    ]
-}
-
-
-def scenario(**extra: Any) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "seed": 7,
-        "assets": [
-            {
-                "key": "sales/daily",
-                "partitions": {"daily": {"start": "2024-01-01", "end": "2024-01-31"}},
-            },
-            {"key": "customers"},
-        ],
-        **extra,
-    }
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def remaining(response: httpx.Response) -> int:

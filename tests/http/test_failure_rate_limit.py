@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 import pytest
 
 from assetfake import AssetFake
-
-SALES = "/assets/sales%2Fdaily"
-CUSTOMERS = "/assets/customers"
+from small_world import CUSTOMERS, SALES, TOKENS, bearer, scenario
 
 POLICY = re.compile(r'"default";q=(\d+);w=(\d+)')
 REMAINING = re.compile(r'"default";r=(\d+);t=(\d+)')
-
-TOKENS: dict[str, Any] = {
-    "tokens": [
-        {"token": "reader", "scopes": ["assets:read"]},
-        {"token": "writer", "scopes": ["assets:read", "assets:write"]},
-    ]
-}
-
-
-def scenario(**extra: Any) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "seed": 7,
-        "assets": [
-            {
-                "key": "sales/daily",
-                "partitions": {"daily": {"start": "2024-01-01", "end": "2024-01-31"}},
-            },
-            {"key": "customers"},
-        ],
-        **extra,
-    }
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def policy_of(response: httpx.Response) -> tuple[int, int]:
