@@ -20,8 +20,11 @@ DAYS = Partitions.daily("2024-01-01", "2024-01-10")
 
 def _make_world(run: RunConfig | None = None) -> tuple[World, ManualClock]:
     clock = ManualClock(START)
-    assets = (AssetConfig("a", DAYS, run=run or RunConfig()), AssetConfig("b", DAYS),
-              AssetConfig("plain"))
+    assets = (
+        AssetConfig("a", DAYS, run=run or RunConfig()),
+        AssetConfig("b", DAYS),
+        AssetConfig("plain"),
+    )
     return World(WorldConfig(START, assets), clock), clock
 
 
@@ -29,8 +32,9 @@ def _at(seconds: float) -> str:
     return format_ms(START + seconds_to_ms(seconds))
 
 
-def _counts(queued: int = 0, running: int = 0, succeeded: int = 0, failed: int = 0,
-            canceled: int = 0) -> PartitionCounts:
+def _counts(
+    queued: int = 0, running: int = 0, succeeded: int = 0, failed: int = 0, canceled: int = 0
+) -> PartitionCounts:
     return PartitionCounts(queued, running, succeeded, failed, canceled)
 
 
@@ -41,12 +45,21 @@ def _keys(*days: int) -> tuple[str, ...]:
 @pytest.mark.parametrize(
     ("selection", "echo", "keys"),
     [
-        (PartitionSelection(keys=_keys(4, 2)), {"partition_keys": ["2024-01-04", "2024-01-02"]},
-         _keys(2, 4)),
-        (PartitionSelection(range=("2024-01-03", "2024-01-05")),
-         {"partition_range": {"start": "2024-01-03", "end": "2024-01-05"}}, _keys(3, 4, 5)),
-        (PartitionSelection(range=("2024-01-07", "2024-01-07")),
-         {"partition_range": {"start": "2024-01-07", "end": "2024-01-07"}}, _keys(7)),
+        (
+            PartitionSelection(keys=_keys(4, 2)),
+            {"partition_keys": ["2024-01-04", "2024-01-02"]},
+            _keys(2, 4),
+        ),
+        (
+            PartitionSelection(range=("2024-01-03", "2024-01-05")),
+            {"partition_range": {"start": "2024-01-03", "end": "2024-01-05"}},
+            _keys(3, 4, 5),
+        ),
+        (
+            PartitionSelection(range=("2024-01-07", "2024-01-07")),
+            {"partition_range": {"start": "2024-01-07", "end": "2024-01-07"}},
+            _keys(7),
+        ),
         (PartitionSelection(all=True), {"all_partitions": True}, DAYS.keys),
     ],
     ids=["keys", "range", "one-day-range", "all"],
@@ -75,8 +88,9 @@ def test_creation_queues_one_run_per_partition_in_order(
 
 
 def test_status_goes_queued_running_succeeded() -> None:
-    world, clock = _make_world(RunConfig(queued_seconds=1, starting_seconds=1,
-                                         running_seconds=2, max_concurrent=1))
+    world, clock = _make_world(
+        RunConfig(queued_seconds=1, starting_seconds=1, running_seconds=2, max_concurrent=1)
+    )
     backfill, _ = world.create_backfill("a", PartitionSelection(keys=_keys(1, 2)))
     seen: list[Backfill] = []
     for _ in range(8):
@@ -125,8 +139,7 @@ def test_updated_at_follows_the_latest_run_change() -> None:
 def test_one_failed_partition_fails_the_backfill_once_all_are_terminal() -> None:
     cfg = RunConfig(fail_partitions=frozenset({"2024-01-02"}), running_seconds=1)
     world, clock = _make_world(cfg)
-    backfill, _ = world.create_backfill("a", PartitionSelection(range=("2024-01-01",
-                                                                       "2024-01-03")))
+    backfill, _ = world.create_backfill("a", PartitionSelection(range=("2024-01-01", "2024-01-03")))
     clock.advance(3)  # all three end at 3 s
     done = world.get_backfill("a", backfill.id)
     assert done.status is RunStatus.FAILED
@@ -136,8 +149,9 @@ def test_one_failed_partition_fails_the_backfill_once_all_are_terminal() -> None
 
 
 def test_not_failed_until_every_run_is_terminal() -> None:
-    cfg = RunConfig(fail_partitions=frozenset({"2024-01-01"}), fail_stage="starting",
-                    max_concurrent=1)
+    cfg = RunConfig(
+        fail_partitions=frozenset({"2024-01-01"}), fail_stage="starting", max_concurrent=1
+    )
     world, clock = _make_world(cfg)
     backfill, _ = world.create_backfill("a", PartitionSelection(keys=_keys(1, 2)))
     clock.advance(2)  # the first run failed at 2 s; the second is STARTING

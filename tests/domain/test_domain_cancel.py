@@ -18,11 +18,13 @@ START = parse_rfc3339("2024-06-01T00:00:00Z")
 DAYS = Partitions.daily("2024-01-01", "2024-01-10")
 
 
-def _make_world(run: RunConfig | None = None,
-                history: tuple[HistoryRun, ...] = ()) -> tuple[World, ManualClock]:
+def _make_world(
+    run: RunConfig | None = None, history: tuple[HistoryRun, ...] = ()
+) -> tuple[World, ManualClock]:
     clock = ManualClock(START)
-    cfg = run or RunConfig(queued_seconds=1, starting_seconds=2, running_seconds=5,
-                           canceling_seconds=3)
+    cfg = run or RunConfig(
+        queued_seconds=1, starting_seconds=2, running_seconds=5, canceling_seconds=3
+    )
     config = WorldConfig(START, (AssetConfig("a", DAYS, run=cfg),), history_runs=history)
     return World(config, clock), clock
 
@@ -45,10 +47,12 @@ def test_a_queued_run_is_canceled_at_once() -> None:
     assert world.materializations("a") == []
 
 
-@pytest.mark.parametrize(("cancel_at", "started_at"), [(1.5, None), (4, _at(3))],
-                         ids=["starting", "running"])
-def test_a_started_run_goes_canceling_then_canceled(cancel_at: float,
-                                                    started_at: str | None) -> None:
+@pytest.mark.parametrize(
+    ("cancel_at", "started_at"), [(1.5, None), (4, _at(3))], ids=["starting", "running"]
+)
+def test_a_started_run_goes_canceling_then_canceled(
+    cancel_at: float, started_at: str | None
+) -> None:
     world, clock = _make_world()
     run, _ = world.trigger("a", "2024-01-01")
     clock.advance(cancel_at)
@@ -96,8 +100,10 @@ def test_canceling_again_while_canceling_changes_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("run_config", "final"),
-    [(RunConfig(), RunStatus.SUCCEEDED),
-     (RunConfig(fail_partitions=frozenset({"2024-01-01"})), RunStatus.FAILED)],
+    [
+        (RunConfig(), RunStatus.SUCCEEDED),
+        (RunConfig(fail_partitions=frozenset({"2024-01-01"})), RunStatus.FAILED),
+    ],
 )
 def test_a_terminal_run_cannot_be_canceled(run_config: RunConfig, final: RunStatus) -> None:
     world, _ = _make_world(run_config)
@@ -151,8 +157,13 @@ def test_a_canceled_waiting_run_gives_its_turn_to_the_next() -> None:
 
 
 def test_cancel_frees_the_slot_no_later_than_the_canceled_instant() -> None:
-    cfg = RunConfig(queued_seconds=1, starting_seconds=1, running_seconds=100,
-                    canceling_seconds=2, max_concurrent=1)
+    cfg = RunConfig(
+        queued_seconds=1,
+        starting_seconds=1,
+        running_seconds=100,
+        canceling_seconds=2,
+        max_concurrent=1,
+    )
     world, clock = _make_world(cfg)
     first, _ = world.trigger("a", "2024-01-01")
     second, _ = world.trigger("a", "2024-01-02")
@@ -165,8 +176,7 @@ def test_cancel_frees_the_slot_no_later_than_the_canceled_instant() -> None:
 
 def test_cancel_backfill_of_queued_runs_ends_it_at_once() -> None:
     world, clock = _make_world()
-    backfill, _ = world.create_backfill("a", PartitionSelection(keys=("2024-01-01",
-                                                                      "2024-01-02")))
+    backfill, _ = world.create_backfill("a", PartitionSelection(keys=("2024-01-01", "2024-01-02")))
     clock.advance(0.5)
     canceled = world.cancel_backfill(backfill.id)
     assert canceled.status is RunStatus.CANCELED
@@ -177,11 +187,15 @@ def test_cancel_backfill_of_queued_runs_ends_it_at_once() -> None:
 
 
 def test_cancel_backfill_with_started_runs_goes_through_canceling() -> None:
-    cfg = RunConfig(queued_seconds=1, starting_seconds=1, running_seconds=5,
-                    canceling_seconds=2, max_concurrent=1)
+    cfg = RunConfig(
+        queued_seconds=1,
+        starting_seconds=1,
+        running_seconds=5,
+        canceling_seconds=2,
+        max_concurrent=1,
+    )
     world, clock = _make_world(cfg)
-    backfill, _ = world.create_backfill("a", PartitionSelection(range=("2024-01-01",
-                                                                       "2024-01-03")))
+    backfill, _ = world.create_backfill("a", PartitionSelection(range=("2024-01-01", "2024-01-03")))
     clock.advance(3)  # the first run is RUNNING, the others wait for the slot
     canceling = world.cancel_backfill(backfill.id)
     assert canceling.status is RunStatus.CANCELING
@@ -202,8 +216,7 @@ def test_cancel_backfill_with_started_runs_goes_through_canceling() -> None:
 def test_cancel_backfill_keeps_what_already_succeeded() -> None:
     cfg = RunConfig(queued_seconds=1, starting_seconds=0, running_seconds=1, max_concurrent=1)
     world, clock = _make_world(cfg)
-    backfill, _ = world.create_backfill("a", PartitionSelection(keys=("2024-01-01",
-                                                                      "2024-01-02")))
+    backfill, _ = world.create_backfill("a", PartitionSelection(keys=("2024-01-01", "2024-01-02")))
     clock.advance(2)  # the first succeeded at 2 s; the second is now RUNNING
     world.cancel_backfill(backfill.id)
     world.run_until_idle()
@@ -246,9 +259,8 @@ def test_cancel_of_an_unknown_backfill() -> None:
 
 
 def test_canceling_one_run_of_a_backfill_leaves_it_canceled_not_succeeded() -> None:
-    world, clock = _make_world()
-    backfill, _ = world.create_backfill("a", PartitionSelection(keys=("2024-01-01",
-                                                                      "2024-01-02")))
+    world, _ = _make_world()
+    backfill, _ = world.create_backfill("a", PartitionSelection(keys=("2024-01-01", "2024-01-02")))
     first = world.runs("a")[0]
     world.cancel_run(first.id)
     assert world.get_backfill("a", backfill.id).partition_counts == PartitionCounts(1, 0, 0, 0, 1)

@@ -1,7 +1,8 @@
-"""The fake's clocks: manual (moves only when told) and realtime (an injected source × speed)."""
+"""The fake's clocks: manual (moves only when told) and realtime (a source times speed)."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from assetfake.domain.clock import ManualClock, RealtimeClock
 from assetfake.domain.config import AssetConfig, RunConfig, WorldConfig
 from assetfake.domain.errors import ClockError
 from assetfake.domain.status import RunStatus
-from assetfake.domain.timestamps import parse_rfc3339
+from assetfake.domain.timestamps import MAX_MS, parse_rfc3339
 from assetfake.domain.world import World
 
 START = parse_rfc3339("2024-06-01T00:00:00Z")
@@ -60,6 +61,23 @@ def test_manual_clock_refuses_to_go_backwards(seconds: float) -> None:
     assert clock.now_ms() == START
 
 
+@pytest.mark.parametrize("seconds", [math.nan, math.inf, 1e300, 300_000_000_000])
+def test_manual_clock_refuses_steps_it_cannot_take(seconds: float) -> None:
+    clock = ManualClock(START)
+    with pytest.raises(ValueError):
+        clock.advance(seconds)
+    assert clock.now_ms() == START
+
+
+def test_manual_clock_reaches_the_last_nameable_instant_and_no_further() -> None:
+    clock = ManualClock(START)
+    clock.advance((MAX_MS - START) / 1000)
+    assert clock.isoformat() == "9999-12-31T23:59:59.999Z"
+    with pytest.raises(ValueError):
+        clock.advance(0.001)
+    assert clock.now_ms() == MAX_MS
+
+
 def test_manual_advance_to_only_moves_forward() -> None:
     clock = ManualClock(START)
     clock.advance_to_ms(START + 5000)
@@ -90,8 +108,16 @@ def test_realtime_advance_jumps_ahead_of_the_source() -> None:
     assert clock.now_ms() == START + 20_000
 
 
-@pytest.mark.parametrize("speed", [0.0, -1.0])
-def test_realtime_speed_must_be_positive(speed: float) -> None:
+@pytest.mark.parametrize("seconds", [math.nan, math.inf, -math.inf, 1e300])
+def test_realtime_clock_refuses_steps_it_cannot_take(seconds: float) -> None:
+    clock = RealtimeClock(START, _FakeSource())
+    with pytest.raises(ValueError):
+        clock.advance(seconds)
+    assert clock.now_ms() == START
+
+
+@pytest.mark.parametrize("speed", [0.0, -1.0, math.nan, math.inf])
+def test_realtime_speed_must_be_positive_and_finite(speed: float) -> None:
     with pytest.raises(ValueError, match="speed"):
         RealtimeClock(START, _FakeSource(), speed=speed)
 

@@ -26,12 +26,18 @@ DAYS = Partitions.daily("2024-01-01", "2024-01-10")
 def _make_world(seed: int) -> tuple[World, ManualClock]:
     clock = ManualClock(START)
     assets = (
-        AssetConfig("a", DAYS, run=RunConfig(max_concurrent=2, fail_probability=0.4,
-                                             running_seconds=2), metadata={"rows": 3}),
+        AssetConfig(
+            "a",
+            DAYS,
+            run=RunConfig(max_concurrent=2, fail_probability=0.4, running_seconds=2),
+            metadata={"rows": 3},
+        ),
         AssetConfig("b", run=RunConfig(fail_probability=0.5, fail_stage="starting")),
     )
     config = WorldConfig(
-        START, assets, seed=seed,
+        START,
+        assets,
+        seed=seed,
         history_runs=(HistoryRun("a", RunStatus.SUCCEEDED, START - 5000, "2024-01-01"),),
         history_generate=(HistoryGenerate("b", 20, succeeded_ratio=0.5),),
         pagination=PaginationConfig(short_pages=0.5, page_token_ttl_seconds=600),
@@ -54,8 +60,14 @@ def _script(seed: int) -> bytes:
     token = world.list_runs("b", max_results=7).next_page_token
     out.append(world.list_runs("b", max_results=7, page_token=token))
     world.run_until_idle()
-    out += [world.runs(), world.backfills(), world.materializations(), world.counts(),
-            world.list_materializations("a", max_results=4), clock.isoformat()]
+    out += [
+        world.runs(),
+        world.backfills(),
+        world.materializations(),
+        world.counts(),
+        world.list_materializations("a", max_results=4),
+        clock.isoformat(),
+    ]
     return msgspec.json.encode(out)
 
 
@@ -70,12 +82,16 @@ def test_another_seed_gives_other_ids() -> None:
         world.trigger("a", "2024-01-01")
         world.create_backfill("a", PartitionSelection(keys=("2024-01-02",)))
         world.run_until_idle()
-    ids_1 = {r.id for r in first.runs()} | {b.id for b in first.backfills()} | {
-        m.id for m in first.materializations()
-    }
-    ids_2 = {r.id for r in second.runs()} | {b.id for b in second.backfills()} | {
-        m.id for m in second.materializations()
-    }
+    ids_1 = (
+        {r.id for r in first.runs()}
+        | {b.id for b in first.backfills()}
+        | {m.id for m in first.materializations()}
+    )
+    ids_2 = (
+        {r.id for r in second.runs()}
+        | {b.id for b in second.backfills()}
+        | {m.id for m in second.materializations()}
+    )
     assert len(ids_1) == len(ids_2) > 20
     assert ids_1.isdisjoint(ids_2)
     assert _script(1) != _script(2)
@@ -91,5 +107,10 @@ def test_ids_are_unique_per_kind() -> None:
     assert len({r.id for r in runs}) == len(runs) == 1 + 20 + 10 + 5
     assert len({m.id for m in mats}) == len(mats)
     assert len({b.id for b in backfills}) == len(backfills) == 1
-    assert world.counts() == {"assets": 2, "runs": 36, "backfills": 1,
-                              "materializations": len(mats), "pending_transitions": 0}
+    assert world.counts() == {
+        "assets": 2,
+        "runs": 36,
+        "backfills": 1,
+        "materializations": len(mats),
+        "pending_transitions": 0,
+    }

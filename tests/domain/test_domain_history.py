@@ -21,15 +21,20 @@ from assetfake.domain.world import World
 START = parse_rfc3339("2024-06-01T00:00:00Z")
 DAYS = Partitions.daily("2024-01-01", "2024-01-03")
 ASSETS = (
-    AssetConfig("days", DAYS, run=RunConfig(queued_seconds=1, starting_seconds=2,
-                                             running_seconds=3), metadata={"rows": 7}),
+    AssetConfig(
+        "days",
+        DAYS,
+        run=RunConfig(queued_seconds=1, starting_seconds=2, running_seconds=3),
+        metadata={"rows": 7},
+    ),
     AssetConfig("plain", run=RunConfig(error_message="boom")),
     AssetConfig("early", run=RunConfig(fail_stage="starting")),
 )
 
 
-def _make_world(runs: tuple[HistoryRun, ...] = (),
-                generate: tuple[HistoryGenerate, ...] = ()) -> tuple[World, ManualClock]:
+def _make_world(
+    runs: tuple[HistoryRun, ...] = (), generate: tuple[HistoryGenerate, ...] = ()
+) -> tuple[World, ManualClock]:
     clock = ManualClock(START)
     config = WorldConfig(START, ASSETS, seed=5, history_runs=runs, history_generate=generate)
     return World(config, clock), clock
@@ -41,8 +46,9 @@ def _ms(text: str) -> int:
 
 def test_an_explicit_succeeded_run_has_live_timestamps_and_a_materialization() -> None:
     created = START - 3_600_000
-    world, _ = _make_world((HistoryRun("days", RunStatus.SUCCEEDED, created, "2024-01-02",
-                                       {"src": "hist"}),))
+    world, _ = _make_world(
+        (HistoryRun("days", RunStatus.SUCCEEDED, created, "2024-01-02", {"src": "hist"}),)
+    )
     [run] = world.runs("days")
     assert run.status is RunStatus.SUCCEEDED
     assert run.partition_key == "2024-01-02"
@@ -58,12 +64,14 @@ def test_an_explicit_succeeded_run_has_live_timestamps_and_a_materialization() -
 
 
 def test_explicit_failed_and_canceled_runs() -> None:
-    world, _ = _make_world((
-        HistoryRun("plain", RunStatus.FAILED, START - 60_000),
-        HistoryRun("plain", RunStatus.FAILED, START - 50_000, error_message="disk full"),
-        HistoryRun("plain", RunStatus.CANCELED, START - 40_000),
-        HistoryRun("early", RunStatus.FAILED, START - 30_000),
-    ))
+    world, _ = _make_world(
+        (
+            HistoryRun("plain", RunStatus.FAILED, START - 60_000),
+            HistoryRun("plain", RunStatus.FAILED, START - 50_000, error_message="disk full"),
+            HistoryRun("plain", RunStatus.CANCELED, START - 40_000),
+            HistoryRun("early", RunStatus.FAILED, START - 30_000),
+        )
+    )
     failed, custom, canceled = world.runs("plain")
     assert failed.error is not None
     assert failed.error.message == "boom"
@@ -89,10 +97,12 @@ def test_a_run_still_going_at_the_start_is_capped_at_the_start() -> None:
 
 
 def test_history_is_ordered_by_creation_not_declaration() -> None:
-    world, _ = _make_world((
-        HistoryRun("plain", RunStatus.SUCCEEDED, START - 10_000),
-        HistoryRun("plain", RunStatus.SUCCEEDED, START - 90_000),
-    ))
+    world, _ = _make_world(
+        (
+            HistoryRun("plain", RunStatus.SUCCEEDED, START - 10_000),
+            HistoryRun("plain", RunStatus.SUCCEEDED, START - 90_000),
+        )
+    )
     runs = world.runs("plain")
     assert [r.created_at for r in runs] == [format_ms(START - 90_000), format_ms(START - 10_000)]
     listed = world.list_runs("plain").items
@@ -100,8 +110,9 @@ def test_history_is_ordered_by_creation_not_declaration() -> None:
 
 
 def test_generated_history_counts_ratio_and_spread() -> None:
-    world, _ = _make_world(generate=(HistoryGenerate("plain", 10, succeeded_ratio=0.7,
-                                                     spread_seconds=100),))
+    world, _ = _make_world(
+        generate=(HistoryGenerate("plain", 10, succeeded_ratio=0.7, spread_seconds=100),)
+    )
     runs = world.runs("plain")
     assert len(runs) == 10
     statuses = [r.status for r in runs]
@@ -138,8 +149,12 @@ def test_generated_history_defaults_to_one_day_before_the_start() -> None:
 def test_generated_history_cycles_through_partitions() -> None:
     world, _ = _make_world(generate=(HistoryGenerate("days", 7),))
     assert [r.partition_key for r in world.runs("days")] == [
-        "2024-01-01", "2024-01-02", "2024-01-03",
-        "2024-01-01", "2024-01-02", "2024-01-03",
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
         "2024-01-01",
     ]
 
@@ -158,11 +173,26 @@ def test_history_of_an_unknown_asset_is_refused() -> None:
         _make_world((HistoryRun("nope", RunStatus.SUCCEEDED, START - 1000),))
 
 
-@pytest.mark.parametrize("status", [RunStatus.QUEUED, RunStatus.STARTING, RunStatus.RUNNING,
-                                    RunStatus.CANCELING])
+@pytest.mark.parametrize(
+    "status", [RunStatus.QUEUED, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.CANCELING]
+)
 def test_history_runs_must_be_terminal(status: RunStatus) -> None:
     with pytest.raises(ValueError):
         _make_world((HistoryRun("plain", status, START - 60_000),))
+
+
+def test_history_runs_must_be_created_before_the_start() -> None:
+    # Accepted, it would end before it was created and break the newest-first order.
+    with pytest.raises(ValueError):
+        _make_world((HistoryRun("plain", RunStatus.SUCCEEDED, START + 1),))
+
+
+def test_a_history_run_created_at_the_start_ends_there() -> None:
+    world, _ = _make_world((HistoryRun("plain", RunStatus.SUCCEEDED, START),))
+    [run] = world.runs("plain")
+    assert run.created_at == run.started_at == run.ended_at == format_ms(START)
+    live, _ = world.trigger("plain")
+    assert [r.id for r in world.list_runs("plain").items] == [live.id, run.id]
 
 
 def test_one_history_is_shared_by_worlds_without_leaking_between_them() -> None:

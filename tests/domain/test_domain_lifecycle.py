@@ -121,8 +121,12 @@ def test_zero_starting_time_enters_running_at_the_end_of_the_queue() -> None:
 
 
 def test_zero_starting_time_with_a_start_failure_fails_without_running() -> None:
-    cfg = RunConfig(queued_seconds=1, starting_seconds=0, fail_stage="starting",
-                    fail_partitions=frozenset({"2024-01-02"}))
+    cfg = RunConfig(
+        queued_seconds=1,
+        starting_seconds=0,
+        fail_stage="starting",
+        fail_partitions=frozenset({"2024-01-02"}),
+    )
     world, clock = _make_world(AssetConfig("a", DAYS, run=cfg))
     run, _ = world.trigger("a", "2024-01-02")
     clock.advance(1)
@@ -164,8 +168,9 @@ def test_failure_at_the_end_of_running() -> None:
 
 
 def test_failure_at_the_end_of_starting() -> None:
-    cfg = RunConfig(starting_seconds=2, fail_partitions=frozenset({"2024-01-03"}),
-                    fail_stage="starting")
+    cfg = RunConfig(
+        starting_seconds=2, fail_partitions=frozenset({"2024-01-03"}), fail_stage="starting"
+    )
     world, clock = _make_world(AssetConfig("a", DAYS, run=cfg))
     bad, _ = world.trigger("a", "2024-01-03")
     clock.advance(2.999)
@@ -190,8 +195,7 @@ def test_a_failing_run_has_no_materialization() -> None:
 
 
 def _outcomes(seed: int, probability: float, n: int = 200) -> list[RunStatus]:
-    world, _ = _make_world(AssetConfig("a", run=RunConfig(fail_probability=probability)),
-                           seed=seed)
+    world, _ = _make_world(AssetConfig("a", run=RunConfig(fail_probability=probability)), seed=seed)
     ids = [world.trigger("a")[0].id for _ in range(n)]
     world.run_until_idle()
     return [world.run(i).status for i in ids]
@@ -206,8 +210,9 @@ def test_fail_probability_is_seeded() -> None:
     assert set(first) == {RunStatus.FAILED, RunStatus.SUCCEEDED}
 
 
-@pytest.mark.parametrize(("probability", "expected"),
-                         [(0.0, RunStatus.SUCCEEDED), (1.0, RunStatus.FAILED)])
+@pytest.mark.parametrize(
+    ("probability", "expected"), [(0.0, RunStatus.SUCCEEDED), (1.0, RunStatus.FAILED)]
+)
 def test_fail_probability_extremes(probability: float, expected: RunStatus) -> None:
     assert set(_outcomes(3, probability, 30)) == {expected}
 
@@ -244,8 +249,7 @@ def test_slots_are_per_asset() -> None:
     a, _ = world.trigger("a")
     b, _ = world.trigger("b")
     clock.advance(1)
-    assert (_status(world, a.id), _status(world, b.id)) == (RunStatus.STARTING,
-                                                            RunStatus.STARTING)
+    assert (_status(world, a.id), _status(world, b.id)) == (RunStatus.STARTING, RunStatus.STARTING)
 
 
 def test_a_backfill_queues_behind_earlier_runs_and_in_partition_order() -> None:
@@ -256,8 +260,12 @@ def test_a_backfill_queues_behind_earlier_runs_and_in_partition_order() -> None:
     backfill, _ = world.create_backfill("a", selection)
     world.run_until_idle()
     order = sorted(world.runs("a"), key=lambda r: r.started_at or "")
-    assert [r.partition_key for r in order] == ["2024-01-09", "2024-01-02", "2024-01-03",
-                                                "2024-01-05"]
+    assert [r.partition_key for r in order] == [
+        "2024-01-09",
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-05",
+    ]
     assert order[0].id == single.id
     assert [r.started_at for r in order] == [_at(1), _at(2), _at(3), _at(4)]
     assert {r.backfill_id for r in order[1:]} == {backfill.id}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import pytest
 
@@ -17,7 +18,7 @@ from assetfake.domain.config import (
 )
 from assetfake.domain.errors import InvalidRequest
 from assetfake.domain.partitions import Partitions
-from assetfake.domain.resources import Page
+from assetfake.domain.resources import Backfill, Materialization, Page, Run
 from assetfake.domain.selection import PartitionSelection
 from assetfake.domain.status import RunStatus
 from assetfake.domain.timestamps import parse_rfc3339
@@ -26,20 +27,27 @@ from assetfake.domain.world import World
 START = parse_rfc3339("2024-06-01T00:00:00Z")
 DAYS = Partitions.daily("2024-01-01", "2024-01-10")
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_+/="
+T = TypeVar("T", Run, Backfill, Materialization)
 
 
-def _make_world(pagination: PaginationConfig | None = None, seed: int = 0,
-                history: int = 0) -> tuple[World, ManualClock]:
+def _make_world(
+    pagination: PaginationConfig | None = None, seed: int = 0, history: int = 0
+) -> tuple[World, ManualClock]:
     clock = ManualClock(START)
     assets = (AssetConfig("a", DAYS, run=RunConfig(running_seconds=3)), AssetConfig("b", DAYS))
     generate = (HistoryGenerate("a", history),) if history else ()
-    config = WorldConfig(START, assets, seed=seed, history_generate=generate,
-                         pagination=pagination or PaginationConfig())
+    config = WorldConfig(
+        START,
+        assets,
+        seed=seed,
+        history_generate=generate,
+        pagination=pagination or PaginationConfig(),
+    )
     return World(config, clock), clock
 
 
-def _walk(fetch: Callable[[str | None], Page[object]], limit: int = 10_000) -> list[object]:
-    items: list[object] = []
+def _walk(fetch: Callable[[str | None], Page[T]], limit: int = 10_000) -> list[T]:
+    items: list[T] = []
     token: str | None = None
     for _ in range(limit):
         page = fetch(token)
@@ -51,12 +59,12 @@ def _walk(fetch: Callable[[str | None], Page[object]], limit: int = 10_000) -> l
     raise AssertionError("the walk did not end")
 
 
-def _ids(items: list[object]) -> list[str]:
-    return [item.id for item in items]  # type: ignore[attr-defined]
+def _ids(items: Sequence[Run | Backfill | Materialization]) -> list[str]:
+    return [item.id for item in items]
 
 
-def _token(world: World, asset: str = "a", **kwargs: object) -> str:
-    token = world.list_runs(asset, max_results=1, **kwargs).next_page_token  # type: ignore[arg-type]
+def _token(world: World, asset: str = "a", status: RunStatus | None = None) -> str:
+    token = world.list_runs(asset, status, max_results=1).next_page_token
     assert token is not None
     return token
 
@@ -137,7 +145,7 @@ def test_the_last_page_has_no_next_token() -> None:
 
 def test_a_status_filter_lists_only_that_status() -> None:
     world, clock = _make_world()
-    for day, wait in zip(range(1, 5), (3, 1.5, 1, 0.5)):  # ages 6, 3, 1.5 and 0.5 s
+    for day, wait in zip(range(1, 5), (3, 1.5, 1, 0.5), strict=True):  # ages 6, 3, 1.5 and 0.5 s
         world.trigger("a", f"2024-01-0{day}")
         clock.advance(wait)
     by_status = {s: world.list_runs("a", status=s).items for s in RunStatus}
@@ -259,10 +267,10 @@ def test_short_pages_are_short_yet_the_walk_yields_everything() -> None:
     world, _ = _make_world(PaginationConfig(short_pages=1.0), history=60)
     pages: list[int] = []
 
-    def fetch(token: str | None) -> Page[object]:
+    def fetch(token: str | None) -> Page[Run]:
         page = world.list_runs("a", max_results=10, page_token=token)
         pages.append(len(page.items))
-        return page  # type: ignore[return-value]
+        return page
 
     items = _walk(fetch)
     assert _ids(items) == [r.id for r in reversed(world.runs("a"))]
@@ -303,9 +311,11 @@ def test_a_walk_across_history_and_live_records_with_a_status_filter() -> None:
     for _ in range(5):
         world.trigger("a", "2024-01-01")
     clock.advance(1)
-    succeeded = _walk(lambda t: world.list_runs("a", status=RunStatus.SUCCEEDED, max_results=5,
-                                                page_token=t))
-    queued = _walk(lambda t: world.list_runs("a", status=RunStatus.STARTING, max_results=2,
-                                             page_token=t))
+    succeeded = _walk(
+        lambda t: world.list_runs("a", status=RunStatus.SUCCEEDED, max_results=5, page_token=t)
+    )
+    queued = _walk(
+        lambda t: world.list_runs("a", status=RunStatus.STARTING, max_results=2, page_token=t)
+    )
     assert len(succeeded) == 12
     assert len(queued) == 5

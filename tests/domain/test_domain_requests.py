@@ -19,8 +19,12 @@ DAYS = Partitions.daily("2024-01-01", "2024-01-10")
 
 def _make_world() -> tuple[World, ManualClock]:
     clock = ManualClock(START)
-    assets = (AssetConfig("days", DAYS), AssetConfig("other", DAYS), AssetConfig("plain"),
-              AssetConfig("regions", Partitions.static(["us", "eu"])))
+    assets = (
+        AssetConfig("days", DAYS),
+        AssetConfig("other", DAYS),
+        AssetConfig("plain"),
+        AssetConfig("regions", Partitions.static(["us", "eu"])),
+    )
     return World(WorldConfig(START, assets), clock), clock
 
 
@@ -55,8 +59,11 @@ def test_trigger_valid_forms() -> None:
     plain, _ = world.trigger("plain")
     day, _ = world.trigger("days", "2024-01-10", tags={"team": "growth"})
     region, _ = world.trigger("regions", "eu")
-    assert (plain.partition_key, day.partition_key, region.partition_key) == (None, "2024-01-10",
-                                                                              "eu")
+    assert (plain.partition_key, day.partition_key, region.partition_key) == (
+        None,
+        "2024-01-10",
+        "eu",
+    )
     assert day.tags == {"team": "growth"}
     assert plain.tags == {}
     assert {plain.backfill_id, day.backfill_id, region.backfill_id} == {None}
@@ -84,8 +91,17 @@ def test_trigger_unknown_asset() -> None:
         ("days", PartitionSelection(keys=()), "empty_selection"),
         ("days", PartitionSelection(keys=("2024-01-02", "2024-01-02")), "duplicate_partition"),
     ],
-    ids=["plain-all", "plain-keys", "unknown-key", "range-start", "range-end", "range-reversed",
-         "static-range-reversed", "empty", "duplicate"],
+    ids=[
+        "plain-all",
+        "plain-keys",
+        "unknown-key",
+        "range-start",
+        "range-end",
+        "range-reversed",
+        "static-range-reversed",
+        "empty",
+        "duplicate",
+    ],
 )
 def test_create_backfill_rules(asset: str, selection: PartitionSelection, code: str) -> None:
     world, _ = _make_world()
@@ -111,8 +127,12 @@ def test_create_backfill_unknown_asset() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"keys": ("a",), "all": True}, {"keys": ("a",), "range": ("a", "b")},
-     {"range": ("a", "b"), "all": True}],
+    [
+        {},
+        {"keys": ("a",), "all": True},
+        {"keys": ("a",), "range": ("a", "b")},
+        {"range": ("a", "b"), "all": True},
+    ],
 )
 def test_a_selection_has_exactly_one_selector(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
@@ -145,8 +165,12 @@ def test_trigger_replay_returns_the_run_in_its_current_state() -> None:
 
 @pytest.mark.parametrize(
     ("partition", "tags"),
-    [("2024-01-02", {"a": "1"}), ("2024-01-01", {"a": "2"}), ("2024-01-01", {}),
-     ("2024-01-01", {"a": "1", "b": "1"})],
+    [
+        ("2024-01-02", {"a": "1"}),
+        ("2024-01-01", {"a": "2"}),
+        ("2024-01-01", {}),
+        ("2024-01-01", {"a": "1", "b": "1"}),
+    ],
 )
 def test_trigger_key_reused_with_another_body(partition: str, tags: dict[str, str]) -> None:
     world, _ = _make_world()
@@ -184,8 +208,9 @@ def test_keys_are_per_asset() -> None:
 def test_keys_are_per_operation() -> None:
     world, _ = _make_world()
     run, _ = world.trigger("days", "2024-01-01", None, "k")
-    backfill, created = world.create_backfill("days", PartitionSelection(keys=("2024-01-01",)),
-                                              idempotency_key="k")
+    backfill, created = world.create_backfill(
+        "days", PartitionSelection(keys=("2024-01-01",)), idempotency_key="k"
+    )
     assert created
     assert backfill.id != run.id
     assert _totals(world) == (2, 1)
@@ -207,7 +232,10 @@ def test_backfill_replay_returns_the_backfill_in_its_current_state() -> None:
     assert created
     clock.advance(2)
     again, created = world.create_backfill(
-        "days", PartitionSelection(range=("2024-01-01", "2024-01-03")), "title", {"t": "v"},
+        "days",
+        PartitionSelection(range=("2024-01-01", "2024-01-03")),
+        "title",
+        {"t": "v"},
         "key-1",
     )
     assert not created
@@ -231,8 +259,9 @@ def test_backfill_key_reused_with_another_body(
     selection: PartitionSelection, title: str | None, tags: dict[str, str]
 ) -> None:
     world, _ = _make_world()
-    world.create_backfill("days", PartitionSelection(range=("2024-01-01", "2024-01-03")),
-                          "title", {}, "key-1")
+    world.create_backfill(
+        "days", PartitionSelection(range=("2024-01-01", "2024-01-03")), "title", {}, "key-1"
+    )
     with pytest.raises(InvalidRequest) as info:
         world.create_backfill("days", selection, title, tags, "key-1")
     assert info.value.code == "idempotency_key_reused"

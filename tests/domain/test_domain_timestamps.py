@@ -112,7 +112,8 @@ def test_offset_datetimes_convert_to_the_same_instant() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "ms"), [(0, 0), (1, 1000), (0.001, 1), (2.5, 2500), (0.0004, 0), (86_400, 86_400_000)]
+    ("seconds", "ms"),
+    [(0, 0), (1, 1000), (0.001, 1), (2.5, 2500), (0.0004, 0), (86_400, 86_400_000)],
 )
 def test_seconds_to_ms(seconds: float, ms: int) -> None:
     assert seconds_to_ms(seconds) == ms

@@ -30,8 +30,7 @@ class _Op:
 _ops = st.builds(
     _Op,
     wait_ms=st.integers(0, 15_000),
-    kind=st.sampled_from(["trigger", "trigger_plain", "backfill", "cancel_run",
-                          "cancel_backfill"]),
+    kind=st.sampled_from(["trigger", "trigger_plain", "backfill", "cancel_run", "cancel_backfill"]),
     arg=st.integers(0, 1000),
 )
 _run_configs = st.builds(
@@ -49,9 +48,10 @@ _run_configs = st.builds(
 
 def _make_world(part: RunConfig, plain: RunConfig, seed: int) -> tuple[World, ManualClock]:
     clock = ManualClock(START)
-    assets = (AssetConfig("part", Partitions.static(list(KEYS)), run=part,
-                          metadata={"rows": 1}),
-              AssetConfig("plain", run=plain))
+    assets = (
+        AssetConfig("part", Partitions.static(list(KEYS)), run=part, metadata={"rows": 1}),
+        AssetConfig("plain", run=plain),
+    )
     return World(WorldConfig(START, assets, seed=seed), clock), clock
 
 
@@ -81,8 +81,9 @@ def _call(world: World, op: _Op) -> bytes:
 
 
 def _snapshot(world: World) -> bytes:
-    return msgspec.json.encode([world.runs(), world.backfills(), world.materializations(),
-                                world.clock.now_ms()])
+    return msgspec.json.encode(
+        [world.runs(), world.backfills(), world.materializations(), world.clock.now_ms()]
+    )
 
 
 def _small_steps(clock: ManualClock, world: World, total_ms: int, cuts: list[int]) -> None:
@@ -120,8 +121,12 @@ def test_one_large_advance_equals_many_small_ones(
 
 
 @settings(max_examples=40, deadline=None)
-@given(part=_run_configs, seed=st.integers(0, 5), ops=st.lists(_ops, max_size=20),
-       step_ms=st.integers(1, 700))
+@given(
+    part=_run_configs,
+    seed=st.integers(0, 5),
+    ops=st.lists(_ops, max_size=20),
+    step_ms=st.integers(1, 700),
+)
 def test_run_until_idle_equals_stepping_to_the_end(
     part: RunConfig, seed: int, ops: list[_Op], step_ms: int
 ) -> None:

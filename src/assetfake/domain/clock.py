@@ -5,6 +5,7 @@ The domain never reads the wall clock itself: a realtime clock is handed its tim
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, Protocol
@@ -62,8 +63,8 @@ class RealtimeClock:
     mode: ClockMode = "realtime"
 
     def __init__(self, start_ms: int, source: Callable[[], float], speed: float = 1.0) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not math.isfinite(speed) or speed <= 0:
+            raise ValueError(f"speed must be positive and finite, not {speed}")
         self._start_ms = start_ms
         self._source = source
         self._origin = source()

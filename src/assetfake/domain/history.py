@@ -45,6 +45,8 @@ class History:
         for created_ms, asset_key, partition, status, tags, message in planned:
             if not status.terminal:
                 raise ValueError(f"history runs must be terminal, not {status.value}")
+            if created_ms > config.start_ms:
+                raise ValueError("history runs must be created no later than the clock's start")
             seq += 1
             asset = config.asset(asset_key)
             if asset is None:

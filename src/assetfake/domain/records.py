@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 
 from assetfake.domain import ids
@@ -113,7 +114,7 @@ class MaterializationRecord:
             run_id=self.run_id,
             partition_key=self.partition,
             created_at=format_ms(self.created_ms),
-            metadata=dict(self.metadata),
+            metadata=copy.deepcopy(dict(self.metadata)),  # the client may change its copy
             data_version=ids.data_version(self.run_id),  # derived: costs nothing stored
             tags=dict(self.tags),
         )
@@ -191,7 +192,7 @@ class BackfillRecord:
             status=self.status,
             title=self.title,
             tags=dict(self.tags),
-            partition_selection=self.selection,
+            partition_selection=copy.deepcopy(self.selection),
             num_partitions=len(self.keys),
             partition_counts=PartitionCounts(**self.counts),
             created_at=format_ms(self.created_ms),
