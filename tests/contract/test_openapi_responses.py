@@ -17,7 +17,7 @@ import pytest
 
 from assetfake.fake import AssetFake
 from assetfake.http import handlers
-from assetfake.http.handlers import Reply
+from assetfake.http.replies import Reply
 from assetfake.scenario import library
 from openapi_check import OpenAPIChecker
 

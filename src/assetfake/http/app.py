@@ -25,12 +25,13 @@ from assetfake.domain.errors import DomainError
 from assetfake.domain.timestamps import to_datetime
 from assetfake.http.faults import FaultCall, NetworkFault, fault_reply, merge_headers
 from assetfake.http.guards import bearer_token, check_auth
-from assetfake.http.handlers import HANDLERS, Call, Reply
+from assetfake.http.handlers import HANDLERS, Call
 from assetfake.http.journal import JournalEntry
 from assetfake.http.namespaces import Namespace, Namespaces
 from assetfake.http.openapi import openapi_json
 from assetfake.http.policy import FaultRule
-from assetfake.http.problems import PROBLEM_TYPE, HTTPProblem, problem_body, status_of
+from assetfake.http.problems import PROBLEM_TYPE, HTTPProblem, problem_body
+from assetfake.http.replies import Reply, error_reply, header_value, problem_reply
 from assetfake.http.routes import Route, route, split_namespace
 
 Scope = MutableMapping[str, Any]
@@ -76,7 +77,7 @@ class AssetsApp:
         try:
             name, path = split_namespace(raw_path)
         except HTTPProblem as problem:
-            await _send(send, _problem_reply(problem), self.namespaces.default)
+            await _send(send, problem_reply(problem), self.namespaces.default)
             return
         if path == "/_fake" or path.startswith("/_fake/"):
             await self._control(scope, send, name, path, body)
@@ -97,7 +98,7 @@ class AssetsApp:
             fault = outcome.fault
             network = None if fault is None else fault.respond.network
             status = 200 if network == "malformed" else 0 if network else outcome.reply.status
-            retry_after = None if network else _header(outcome.reply.headers, "retry-after")
+            retry_after = None if network else header_value(outcome.reply.headers, "retry-after")
             namespace.journal.append(
                 JournalEntry(
                     operation=None if found is None else found.operation,
@@ -133,7 +134,7 @@ class AssetsApp:
         self, scope: Scope, send: Send, name: str | None, path: str, body: bytes
     ) -> None:
         if self.control is None:
-            reply = _problem_reply(
+            reply = problem_reply(
                 HTTPProblem(404, "not_found", "the control API is turned off (--no-control)")
             )
         else:
@@ -141,10 +142,6 @@ class AssetsApp:
             reply = await self.control(self.namespaces, namespace, path, scope, body)
         self._control_calls += 1  # its own sequence: API request ids stay deterministic
         await _send(send, reply, request_id=f"ctl_{self._control_calls:010d}")
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name), None)
 
 
 def _seconds(value: str | None) -> float | None:
@@ -170,13 +167,13 @@ def _dispatch(
     if path == "/openapi.json":
         if method != "GET":
             return Outcome(
-                _problem_reply(HTTPProblem(405, "method_not_allowed", "only GET", {"Allow": "GET"}))
+                problem_reply(HTTPProblem(405, "method_not_allowed", "only GET", {"Allow": "GET"}))
             ), None
         return Outcome(Reply(200, openapi_json())), None
     try:
         found = route(method, path)
     except HTTPProblem as problem:
-        return Outcome(_problem_reply(problem)), None
+        return Outcome(problem_reply(problem)), None
     return _operate(namespace, found, method, query, headers, body, prefix), found
 
 
@@ -213,12 +210,9 @@ def _operate(
                 raise HTTPProblem(400, "body_too_large", f"the body exceeds {MAX_BODY} bytes")
             reply = HANDLERS[found.operation](world, Call(found, query, headers, body, prefix))
         except HTTPProblem as problem:
-            reply = _problem_reply(problem)
+            reply = problem_reply(problem)
         except DomainError as error:
-            status = status_of(error)
-            reply = Reply(
-                status, problem_body(status, error.code, error.message), content_type=PROBLEM_TYPE
-            )
+            reply = error_reply(error)
         except Exception as error:  # a bug of ours: answer a problem, never a traceback
             log.exception("assetfake internal error on %s %s", method, found)
             reply = Reply(
@@ -240,7 +234,7 @@ def _operate(
         status, payload, extra, content_type = fault_reply(fault)
         headers_out = merge_headers(rate_headers or {}, extra)
         if status == 429 and rate_headers is not None:
-            retry = _header(headers_out, "retry-after")
+            retry = header_value(headers_out, "retry-after")
             headers_out = merge_headers(headers_out, {"RateLimit": f'"default";r=0;t={retry}'})
         reply = Reply(status, payload, headers_out, content_type)
     return Outcome(reply, fault)
@@ -251,15 +245,6 @@ def _query_map(query: str) -> dict[str, str]:
     for name, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
         out.setdefault(name, value)
     return out
-
-
-def _problem_reply(problem: HTTPProblem) -> Reply:
-    return Reply(
-        problem.status,
-        problem_body(problem.status, problem.code, problem.detail),
-        dict(problem.headers),
-        PROBLEM_TYPE,
-    )
 
 
 async def _inject(

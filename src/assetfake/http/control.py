@@ -15,11 +15,11 @@ import msgspec
 
 from assetfake.domain.errors import DomainError
 from assetfake.domain.timestamps import format_ms, from_datetime
-from assetfake.http.handlers import Reply
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.openapi import control_openapi_json
 from assetfake.http.policy import FaultRule
-from assetfake.http.problems import PROBLEM_TYPE, HTTPProblem, problem_body, status_of
+from assetfake.http.problems import HTTPProblem
+from assetfake.http.replies import Reply, error_reply, problem_reply
 
 STATE_LIMIT = 1000
 
@@ -48,17 +48,9 @@ class ControlAPI:
         try:
             return self._route(namespaces, namespace, named is not None, method, parts, scope, body)
         except HTTPProblem as problem:
-            return Reply(
-                problem.status,
-                problem_body(problem.status, problem.code, problem.detail),
-                dict(problem.headers),
-                PROBLEM_TYPE,
-            )
+            return problem_reply(problem)
         except DomainError as error:
-            status = status_of(error)
-            return Reply(
-                status, problem_body(status, error.code, error.message), content_type=PROBLEM_TYPE
-            )
+            return error_reply(error)
 
     def _route(
         self,

@@ -12,12 +12,12 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http import HTTPStatus
 
 import msgspec
 
+from assetfake.http.guards import INSUFFICIENT_SCOPE, INVALID_TOKEN
 from assetfake.http.policy import FaultRule
-from assetfake.http.problems import PROBLEM_TYPE, Problem
+from assetfake.http.problems import PROBLEM_TYPE, problem_body
 
 _CODES = {
     400: "bad_request",
@@ -28,8 +28,8 @@ _CODES = {
     500: "internal_error",
 }
 _DEFAULT_HEADERS = {
-    401: {"WWW-Authenticate": 'Bearer realm="assets", error="invalid_token"'},
-    403: {"WWW-Authenticate": 'Bearer realm="assets", error="insufficient_scope"'},
+    401: {"WWW-Authenticate": INVALID_TOKEN},
+    403: {"WWW-Authenticate": INSUFFICIENT_SCOPE},
     429: {"Retry-After": "1"},
 }
 
@@ -151,14 +151,9 @@ def fault_reply(rule: FaultRule) -> tuple[int, bytes, dict[str, str], str]:
     if content_type is not None:
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     if respond.body is None:
-        problem = Problem(
-            "about:blank",
-            HTTPStatus(status).phrase,
-            status,
-            f"injected fault '{rule.name}'",
-            _CODES.get(status, "injected_fault"),
-        )
-        return status, msgspec.json.encode(problem), headers, content_type or PROBLEM_TYPE
+        code = _CODES.get(status, "injected_fault")
+        body = problem_body(status, code, f"injected fault '{rule.name}'")
+        return status, body, headers, content_type or PROBLEM_TYPE
     if isinstance(respond.body, str):
         text = content_type or "text/plain; charset=utf-8"
         return status, respond.body.encode(), headers, text

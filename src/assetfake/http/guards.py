@@ -11,6 +11,8 @@ from assetfake.http.problems import HTTPProblem
 from assetfake.http.routes import READ_OPERATIONS
 
 REALM = 'Bearer realm="assets"'
+INVALID_TOKEN = f'{REALM}, error="invalid_token"'
+INSUFFICIENT_SCOPE = f'{REALM}, error="insufficient_scope"'
 READ_SCOPE = "assets:read"
 WRITE_SCOPE = "assets:write"
 
@@ -41,14 +43,14 @@ def check_auth(policy: AuthPolicy, operation: str, token: str | None, now_ms: in
             401,
             "invalid_token",
             "the bearer token is not known",
-            {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+            {"WWW-Authenticate": INVALID_TOKEN},
         )
     if grant.expires_at_ms is not None and now_ms >= grant.expires_at_ms:
         raise HTTPProblem(
             401,
             "token_expired",
             "the bearer token has expired",
-            {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
+            {"WWW-Authenticate": INVALID_TOKEN},
         )
     needed = READ_SCOPE if operation in READ_OPERATIONS else WRITE_SCOPE
     if needed not in grant.scopes:
@@ -56,7 +58,7 @@ def check_auth(policy: AuthPolicy, operation: str, token: str | None, now_ms: in
             403,
             "insufficient_scope",
             f"this operation needs scope '{needed}'",
-            {"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{needed}"'},
+            {"WWW-Authenticate": f'{INSUFFICIENT_SCOPE}, scope="{needed}"'},
         )
 
 

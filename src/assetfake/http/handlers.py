@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import msgspec
 
@@ -14,9 +14,8 @@ from assetfake.http.parsing import (
     parse_query,
     parse_trigger,
 )
+from assetfake.http.replies import Reply
 from assetfake.http.routes import Route, location
-
-JSON = "application/json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +27,6 @@ class Call:
     headers: dict[str, str]  # lower-case names
     body: bytes
     prefix: str = ""  # "/_ns/{name}" when the request came through a namespace
-
-
-@dataclass(slots=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = JSON
 
 
 Handler = Callable[[World, Call], Reply]
