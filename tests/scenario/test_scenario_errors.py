@@ -512,6 +512,20 @@ def test_fault_headers_must_be_sendable(problems: Problems) -> None:
         """) == [
         "s.yaml:3:22: faults[0].match.header[\"bad name\"]: 'bad name' is not a valid HTTP "
         "header name",
-        "s.yaml:4:64: faults[0].respond.headers.X-Evil: a header value must not contain line "
-        "breaks or NUL characters",
+        "s.yaml:4:64: faults[0].respond.headers.X-Evil: a header value must be printable ASCII "
+        "(no line breaks, control characters or non-ASCII letters)",
+    ]
+
+
+def test_fault_names_and_header_values_must_be_ascii(problems: Problems) -> None:
+    # Both end up in response headers (X-Fake-Fault), which carry no UTF-8.
+    assert problems("""
+        faults:
+          - name: "boom €"
+            respond: {status: 500, headers: {X-A: "€"}}
+        """) == [
+        "s.yaml:2:11: faults[0].name: a fault name is sent in the X-Fake-Fault header: use "
+        "printable ASCII only",
+        "s.yaml:3:43: faults[0].respond.headers.X-A: a header value must be printable ASCII "
+        "(no line breaks, control characters or non-ASCII letters)",
     ]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, Protocol
 
-from assetfake.domain.timestamps import checked_advance, format_ms, seconds_to_ms, to_datetime
+from assetfake.domain.timestamps import MAX_MS, checked_advance, format_ms, seconds_to_ms, to_datetime
 
 ClockMode = Literal["manual", "realtime"]
 
@@ -53,6 +53,8 @@ class ManualClock:
         self.advance(seconds)
 
     def advance_to_ms(self, instant_ms: int) -> None:
+        if instant_ms > MAX_MS:
+            raise ValueError("the clock cannot pass the year 9999")
         if instant_ms > self._now_ms:
             self._now_ms = instant_ms
 
@@ -91,6 +93,8 @@ class RealtimeClock:
         self.advance(seconds)
 
     def advance_to_ms(self, instant_ms: int) -> None:
+        if instant_ms > MAX_MS:
+            raise ValueError("the clock cannot pass the year 9999")
         now = self.now_ms()
         if instant_ms > now:
             self._offset_ms += instant_ms - now

@@ -27,7 +27,7 @@ from assetfake.domain.records import BackfillRecord, MaterializationRecord, RunR
 from assetfake.domain.resources import Backfill, Materialization, Page, Run
 from assetfake.domain.selection import PartitionSelection
 from assetfake.domain.status import TRANSITIONS, RunStatus
-from assetfake.domain.timestamps import seconds_to_ms
+from assetfake.domain.timestamps import MAX_MS, seconds_to_ms
 
 # Event kinds, each valid only while the run still has the status it was scheduled for.
 _QUEUE_DONE, _START_DONE, _RUN_DONE, _CANCEL_DONE = range(4)
@@ -75,6 +75,7 @@ class World:
         self._assets = {
             asset.key: _AssetState(asset, self.history.assets[asset.key]) for asset in config.assets
         }
+        self._empty = new_index()  # stands in for a status the history has none of
         self._runs_by_id: dict[str, RunRecord] = {}
         self._backfills_by_id: dict[str, BackfillRecord] = {}
         self._materializations_by_id: dict[str, MaterializationRecord] = {}
@@ -101,7 +102,7 @@ class World:
         else:
             layers = [
                 _bucket(state.runs_by_status, status),
-                _bucket(state.history.runs_by_status, status),
+                state.history.runs_by_status.get(status, self._empty),
             ]
         records, more = self._paginator.take(layers, cursor, size)
         return Page(
@@ -274,6 +275,8 @@ class World:
             raise ClockError("run_until_idle needs a manual clock")
         done = self.catch_up()
         while self._drop_stale() and done < limit:
+            if self._events[0][0] > MAX_MS:
+                raise ClockError("the next transition is due after the year 9999")
             advance_to(self._events[0][0])
             done += self.catch_up()
         return done

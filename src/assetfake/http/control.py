@@ -184,7 +184,10 @@ def _number(data: dict[str, object], name: str) -> float:
     value = data.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise HTTPProblem(400, "invalid_field", f"'{name}' must be a number of seconds >= 0")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise HTTPProblem(400, "invalid_field", f"'{name}' is too large") from None
 
 
 def _clock(ns: Namespace) -> dict[str, object]:

@@ -77,11 +77,15 @@ class RateLimiter:
         self._rate = policy.requests / policy.per_seconds  # tokens per second
         self._buckets: dict[str, _Bucket] = {}
 
-    def _bucket(self, token: str | None, now_ms: int) -> _Bucket:
+    def _bucket(self, token: str | None, now_ms: int, keep: bool = True) -> _Bucket:
+        """The caller's bucket, refilled up to now; a new one is stored only if ``keep``
+        (so that looking at the quota of a refused request stores nothing)."""
         key = "" if self.policy.scope == "global" or token is None else token
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(float(self.policy.requests), now_ms)
+            bucket = _Bucket(float(self.policy.requests), now_ms)
+            if keep:
+                self._buckets[key] = bucket
         elapsed = max(0, now_ms - bucket.updated_ms) / 1000
         bucket.level = min(float(self.policy.requests), bucket.level + elapsed * self._rate)
         bucket.updated_ms = now_ms
@@ -105,7 +109,7 @@ class RateLimiter:
         return self.peek_headers(token, now_ms)
 
     def peek_headers(self, token: str | None, now_ms: int) -> dict[str, str]:
-        bucket = self._bucket(token, now_ms)
+        bucket = self._bucket(token, now_ms, keep=False)
         missing = float(self.policy.requests) - bucket.level
         return self._headers(
             math.floor(round(bucket.level, 6)), max(0, math.ceil(round(missing / self._rate, 6)))

@@ -100,6 +100,8 @@ class Namespace:
         """The template's initial state: world, clock, faults (runtime additions dropped,
         counters zeroed), rate buckets, journal and request ids."""
         with self.lock:
+            if template is not None and template is not self.template:
+                self.snapshots.clear()  # they belong to the world of another scenario
             self._start(template or self.template)
 
     def next_request_id(self) -> str:

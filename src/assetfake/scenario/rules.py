@@ -50,7 +50,8 @@ class _BoundShape:
 
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
+#: Header values (and fault names, sent in X-Fake-Fault) are visible ASCII and spaces.
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 
 _DAILY = _BoundShape("YYYY-MM-DD", DAILY_FORMAT, re.compile(r"^\d{4}-\d{2}-\d{2}$"))
 _HOURLY = _BoundShape(
@@ -79,6 +80,10 @@ def check_rules(spec: ScenarioSpec) -> list[Problem]:
         problems.append(Problem(location, message, at_key=at_key, related=related))
 
     start_ms = _timestamp(spec.clock.start, ("clock", "start"), report)
+    if start_ms is not None and not _FIRST_START_MS <= start_ms <= _LAST_START_MS:
+        report(("clock", "start"), "the clock must start between 1900 and 9000 (so that "
+               "history and runs stay within the years a timestamp can name)")
+        start_ms = None
     if spec.auth is not None:
         _check_auth(spec, report)
     pagination = spec.pagination
@@ -93,6 +98,10 @@ def check_rules(spec: ScenarioSpec) -> list[Problem]:
     _check_faults(spec.faults, partitions, report)
     _check_expect(spec.expect, partitions, report)
     return problems
+
+
+_FIRST_START_MS = parse_rfc3339("1900-01-01T00:00:00Z")
+_LAST_START_MS = parse_rfc3339("9000-01-01T00:00:00Z")
 
 
 def _timestamp(text: str, location: Location, report: Report) -> int | None:
@@ -289,6 +298,11 @@ def _check_faults(faults: Sequence[FaultSpec], declared: _Declared, report: Repo
                 ("faults", first[fault.name], "name"),
             )
         first.setdefault(fault.name, index)
+        if not _HEADER_VALUE.match(fault.name):
+            report(
+                (*location, "name"),
+                "a fault name is sent in the X-Fake-Fault header: use printable ASCII only",
+            )
         operations = _check_match(fault.match, declared, (*location, "match"), report)
         _check_respond(fault.respond, operations, (*location, "respond"), report)
 
@@ -366,10 +380,11 @@ def _check_respond(
         return
     _check_header_names(respond.headers, (*location, "headers"), report)
     for name, value in respond.headers.items():
-        if _BAD_HEADER_VALUE.search(value):
+        if not _HEADER_VALUE.match(value):
             report(
                 (*location, "headers", name),
-                "a header value must not contain line breaks or NUL characters",
+                "a header value must be printable ASCII (no line breaks, control characters "
+                "or non-ASCII letters)",
             )
     if respond.network is not None:
         for name, present in (

@@ -25,8 +25,14 @@ Timestamp = Annotated[
         extra_json_schema={"pattern": _RFC3339_PATTERN},
     ),
 ]
-Seconds = Annotated[float, Meta(ge=0, description="Seconds on the fake's clock (0 or more).")]
-PositiveSeconds = Annotated[float, Meta(gt=0, description="Seconds (more than 0).")]
+#: A century: longer durations would carry the clock or history out of the years RFC 3339 names.
+MAX_SECONDS = 3_155_760_000.0
+Seconds = Annotated[
+    float, Meta(ge=0, le=MAX_SECONDS, description="Seconds on the fake's clock (0 to a century).")
+]
+PositiveSeconds = Annotated[
+    float, Meta(gt=0, le=MAX_SECONDS, description="Seconds (more than 0, at most a century).")
+]
 Probability = Annotated[float, Meta(ge=0, le=1, description="A probability from 0 to 1.")]
 Count = Annotated[int, Meta(ge=0)]
 Ordinal = Annotated[int, Meta(ge=1)]
@@ -72,7 +78,7 @@ class ClockSpec(Spec, frozen=True, kw_only=True):
         Literal["manual", "realtime"],
         Meta(description="manual: moves only when told; realtime: wall clock times speed."),
     ] = "manual"
-    speed: Annotated[float, Meta(gt=0, description="Realtime speed factor.")] = 1.0
+    speed: Annotated[float, Meta(gt=0, le=1e6, description="Realtime speed factor.")] = 1.0
 
 
 class TokenSpec(Spec, frozen=True, kw_only=True):

@@ -52,6 +52,8 @@ class LiveServer:
         deadline = time.monotonic() + 10
         while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
                 raise RuntimeError("the assetfake server did not start")
             time.sleep(0.005)
         self.url = f"http://{self.host}:{self.port}"
