@@ -3,8 +3,6 @@ the HTTP layer's policies (the scenario and HTTP layers do not import each other
 
 from __future__ import annotations
 
-from typing import Any
-
 from assetfake.domain.timestamps import parse_rfc3339
 from assetfake.http.policy import (
     AuthPolicy,
@@ -15,9 +13,10 @@ from assetfake.http.policy import (
     RateLimitPolicy,
     TokenGrant,
 )
+from assetfake.scenario.schema import FaultSpec, ScenarioSpec
 
 
-def policies_of(spec: Any) -> Policies:
+def policies_of(spec: ScenarioSpec) -> Policies:
     """``spec`` is a validated scenario spec (:attr:`assetfake.Scenario.spec`)."""
     auth = None
     if spec.auth is not None:
@@ -43,7 +42,7 @@ def policies_of(spec: Any) -> Policies:
     )
 
 
-def fault_rule(spec: Any) -> FaultRule:
+def fault_rule(spec: FaultSpec) -> FaultRule:
     """A validated fault spec as a rule of the fault engine."""
     m, r = spec.match, spec.respond
     operations = None

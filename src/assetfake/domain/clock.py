@@ -10,7 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, Protocol
 
-from assetfake.domain.timestamps import MAX_MS, checked_advance, format_ms, seconds_to_ms, to_datetime
+from assetfake.domain.timestamps import (
+    MAX_MS,
+    checked_advance,
+    format_ms,
+    seconds_to_ms,
+    to_datetime,
+)
 
 ClockMode = Literal["manual", "realtime"]
 

@@ -12,8 +12,9 @@ import hashlib
 import heapq
 import itertools
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, cast
 
 from sortedcontainers import SortedKeyList
 
@@ -38,6 +39,7 @@ _EXPECTS = {
     _CANCEL_DONE: RunStatus.CANCELING,
 }
 _Record = RunRecord | BackfillRecord | MaterializationRecord
+Kind = Literal["runs", "backfills", "materializations"]
 _HOLDS_SLOT = frozenset({RunStatus.STARTING, RunStatus.RUNNING, RunStatus.CANCELING})
 
 
@@ -92,23 +94,7 @@ class World:
         max_results: int | None = None,
         page_token: str | None = None,
     ) -> Page[Run]:
-        self.catch_up()
-        size = page_size(max_results, self.config.pagination)
-        filt = "" if status is None else status.value
-        cursor = self._cursor("runs", asset_key, filt, page_token)
-        state = self._asset(asset_key)
-        if status is None:
-            layers = [state.runs, state.history.runs]
-        else:
-            layers = [
-                _bucket(state.runs_by_status, status),
-                state.history.runs_by_status.get(status, self._empty),
-            ]
-        records, more = self._paginator.take(layers, cursor, size)
-        return Page(
-            items=[r.resource() for r in records if isinstance(r, RunRecord)],
-            next_page_token=self._next("runs", asset_key, filt, records, more),
-        )
+        return cast("Page[Run]", self._page("runs", asset_key, status, max_results, page_token))
 
     def list_backfills(
         self,
@@ -117,31 +103,14 @@ class World:
         max_results: int | None = None,
         page_token: str | None = None,
     ) -> Page[Backfill]:
-        self.catch_up()
-        size = page_size(max_results, self.config.pagination)
-        filt = "" if status is None else status.value
-        cursor = self._cursor("backfills", asset_key, filt, page_token)
-        state = self._asset(asset_key)
-        layer = state.backfills if status is None else _bucket(state.backfills_by_status, status)
-        records, more = self._paginator.take([layer], cursor, size)
-        return Page(
-            items=[b.resource() for b in records if isinstance(b, BackfillRecord)],
-            next_page_token=self._next("backfills", asset_key, filt, records, more),
-        )
+        page = self._page("backfills", asset_key, status, max_results, page_token)
+        return cast("Page[Backfill]", page)
 
     def list_materializations(
         self, asset_key: str, max_results: int | None = None, page_token: str | None = None
     ) -> Page[Materialization]:
-        self.catch_up()
-        size = page_size(max_results, self.config.pagination)
-        cursor = self._cursor("materializations", asset_key, "", page_token)
-        state = self._asset(asset_key)
-        layers = [state.materializations, state.history.materializations]
-        records, more = self._paginator.take(layers, cursor, size)
-        return Page(
-            items=[m.resource() for m in records if isinstance(m, MaterializationRecord)],
-            next_page_token=self._next("materializations", asset_key, "", records, more),
-        )
+        page = self._page("materializations", asset_key, None, max_results, page_token)
+        return cast("Page[Materialization]", page)
 
     def get_backfill(self, asset_key: str, backfill_id: str) -> Backfill:
         self.catch_up()
@@ -322,23 +291,16 @@ class World:
     def runs(self, asset_key: str | None = None) -> list[Run]:
         """Every run, oldest first (history first)."""
         self.catch_up()
-        return [r.resource() for r in self._each(asset_key, "runs") if isinstance(r, RunRecord)]
+        return cast("list[Run]", [r.resource() for r in self._each(asset_key, "runs")])
 
     def backfills(self, asset_key: str | None = None) -> list[Backfill]:
         self.catch_up()
-        return [
-            b.resource()
-            for b in self._each(asset_key, "backfills")
-            if isinstance(b, BackfillRecord)
-        ]
+        return cast("list[Backfill]", [b.resource() for b in self._each(asset_key, "backfills")])
 
     def materializations(self, asset_key: str | None = None) -> list[Materialization]:
         self.catch_up()
-        return [
-            m.resource()
-            for m in self._each(asset_key, "materializations")
-            if isinstance(m, MaterializationRecord)
-        ]
+        mats = [m.resource() for m in self._each(asset_key, "materializations")]
+        return cast("list[Materialization]", mats)
 
     def run(self, run_id: str) -> Run:
         self.catch_up()
@@ -358,53 +320,79 @@ class World:
             "pending_transitions": len(self._events),
         }
 
-    def newest(self, kind: str, limit: int) -> list[Run | Backfill | Materialization]:
+    def newest(self, kind: Kind, limit: int) -> list[Run | Backfill | Materialization]:
         """The newest ``limit`` runs, backfills or materializations of every asset, newest
         first; costs O(limit x assets), not O(stored)."""
         self.catch_up()
-        streams: list[Iterator[_Record]] = []
-        for state in self._assets.values():
-            if kind == "runs":
-                layers = [state.runs, state.history.runs]
-            elif kind == "materializations":
-                layers = [state.materializations, state.history.materializations]
-            else:
-                layers = [state.backfills]
-            streams.extend(layer.islice(reverse=True) for layer in layers)
+        streams = [
+            layer.islice(reverse=True)
+            for state in self._assets.values()
+            for layer in self._layers(state, kind)
+        ]
         merged = heapq.merge(*streams, key=_newest_first)
         return [record.resource() for record in itertools.islice(merged, limit)]
 
-    def status_counts(self, kind: str) -> dict[str, int]:
-        """How many runs (or backfills) are in each status, from the status indexes."""
+    def count(
+        self, kind: Kind, asset_key: str | None = None, status: RunStatus | None = None
+    ) -> int:
+        """How many runs, backfills or materializations (of one asset, in one status) are
+        stored, from the indexes: O(assets), whatever is stored."""
         self.catch_up()
-        out: dict[str, int] = {}
-        for state in self._assets.values():
-            buckets = (
-                [state.runs_by_status, state.history.runs_by_status]
-                if kind == "runs"
-                else [state.backfills_by_status]
-            )
-            for bucket in buckets:
-                for status, index in bucket.items():
-                    out[status.value] = out.get(status.value, 0) + len(index)
-        return {status: n for status, n in sorted(out.items()) if n}
+        states = [self._asset(asset_key)] if asset_key is not None else self._assets.values()
+        return sum(len(layer) for state in states for layer in self._layers(state, kind, status))
+
+    def status_counts(self, kind: Kind) -> dict[str, int]:
+        """How many runs (or backfills) are in each status, from the status indexes."""
+        counts = {status.value: self.count(kind, status=status) for status in RunStatus}
+        return {status: n for status, n in sorted(counts.items()) if n}
 
     # ------------------------------------------------------------------------- internals
 
-    def _each(self, asset_key: str | None, kind: str) -> Iterable[object]:
+    def _layers(
+        self, state: _AssetState, kind: Kind, status: RunStatus | None = None
+    ) -> list[SortedKeyList]:
+        """The indexes a list reads, newest layer (live) first, history last."""
+        if kind == "runs":
+            if status is None:
+                return [state.runs, state.history.runs]
+            return [
+                _bucket(state.runs_by_status, status),
+                state.history.runs_by_status.get(status, self._empty),
+            ]
+        if kind == "backfills":
+            if status is None:
+                return [state.backfills]
+            return [_bucket(state.backfills_by_status, status)]
+        return [state.materializations, state.history.materializations]
+
+    def _page(
+        self,
+        kind: Kind,
+        asset_key: str,
+        status: RunStatus | None,
+        max_results: int | None,
+        page_token: str | None,
+    ) -> Page[Run | Backfill | Materialization]:
+        self.catch_up()
+        size = page_size(max_results, self.config.pagination)
+        filt = "" if status is None else status.value
+        cursor = self._cursor(kind, asset_key, filt, page_token)
+        state = self._asset(asset_key)
+        records, more = self._paginator.take(self._layers(state, kind, status), cursor, size)
+        return Page(
+            items=[record.resource() for record in records],
+            next_page_token=self._next(kind, asset_key, filt, records, more),
+        )
+
+    def _each(self, asset_key: str | None, kind: Kind) -> list[_Record]:
+        """Every record of a kind, oldest first."""
         states = [self._asset(asset_key)] if asset_key is not None else self._assets.values()
-        records: list[object] = []
+        records: list[_Record] = []
         for state in states:
-            if kind == "runs":
-                records.extend(state.history.runs)
-                records.extend(state.runs)
-            elif kind == "materializations":
-                records.extend(state.history.materializations)
-                records.extend(state.materializations)
-            else:
-                records.extend(state.backfills)
+            for layer in reversed(self._layers(state, kind)):
+                records.extend(layer)
         if asset_key is None:
-            records.sort(key=lambda r: r.seq)  # type: ignore[attr-defined]
+            records.sort(key=_oldest_first)
         return records
 
     def _asset(self, asset_key: str) -> _AssetState:
@@ -580,8 +568,12 @@ class World:
             backfill.ended_ms = at
 
 
-def _newest_first(record: RunRecord | BackfillRecord | MaterializationRecord) -> int:
+def _newest_first(record: _Record) -> int:
     return -record.seq
+
+
+def _oldest_first(record: _Record) -> int:
+    return record.seq
 
 
 def _bucket(index: dict[RunStatus, SortedKeyList], status: RunStatus) -> SortedKeyList:

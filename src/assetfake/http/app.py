@@ -114,6 +114,7 @@ class AssetsApp:
                     asset=None if found is None else found.asset_key,
                     retry_after=_seconds(retry_after),
                     credential=_digest(headers.get("authorization")),
+                    network=network,
                 )
             )
             mark = namespace.template.policies.mark_faults
@@ -206,6 +207,8 @@ def _operate(
                 check_auth(policies.auth, found.operation, token, now)
             if namespace.limiter is not None:
                 rate_headers = namespace.limiter.take(token, now)
+            if found.invalid is not None:
+                raise HTTPProblem(400, "invalid_path", found.invalid)
             if body is None:
                 raise HTTPProblem(400, "body_too_large", f"the body exceeds {MAX_BODY} bytes")
             reply = HANDLERS[found.operation](world, Call(found, query, headers, body, prefix))

@@ -15,6 +15,7 @@ import msgspec
 
 from assetfake.domain.errors import DomainError
 from assetfake.domain.timestamps import format_ms, from_datetime
+from assetfake.http.journal import JournalEntry
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.openapi import control_openapi_json
 from assetfake.http.policy import FaultRule
@@ -196,7 +197,7 @@ def _clock(ns: Namespace) -> dict[str, object]:
         return {"now": format_ms(clock.now_ms()), "mode": clock.mode, "speed": clock.speed}
 
 
-def _entry(entry: Any) -> dict[str, object]:
+def _entry(entry: JournalEntry) -> dict[str, object]:
     return {
         "operation": entry.operation,
         "method": entry.method,
@@ -208,6 +209,9 @@ def _entry(entry: Any) -> dict[str, object]:
         "wall_time": entry.wall_time,
         "body_digest": entry.body_digest,
         "request_id": entry.request_id,
+        "asset": entry.asset,
+        "retry_after": entry.retry_after,
+        "network": entry.network,
     }
 
 

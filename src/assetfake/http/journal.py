@@ -26,6 +26,12 @@ class JournalEntry:
     asset: str | None = None  # the asset key addressed, decoded
     retry_after: float | None = None  # the Retry-After the response carried, in seconds
     credential: str | None = None  # a digest of the Authorization header, if one was sent
+    network: str | None = None  # the network fault that answered (reset, malformed, ...)
+
+    @property
+    def succeeded(self) -> bool:
+        """A 2xx the client could use (a ``malformed`` 200 is not one)."""
+        return 200 <= self.status < 300 and self.network is None
 
     def identity(self) -> tuple[str, str, str, str, str | None]:
         """What makes two requests "identical" for the retry expectations: method, path,

@@ -33,6 +33,9 @@ class Route:
     operation: str
     asset_key: str
     backfill_id: str | None = None
+    #: What is wrong with the path's parameters: refused with a 400 at the request-shape
+    #: stage, after faults, auth and the rate limit have had their say.
+    invalid: str | None = None
 
 
 def split_namespace(raw_path: str) -> tuple[str | None, str]:
@@ -65,13 +68,14 @@ def route(method: str, raw_path: str) -> Route:
                 f"{method} is not allowed on {raw_path}; allowed: {', '.join(allowed)}",
                 {"Allow": ", ".join(allowed)},
             )
-        asset_key = _decode(key_segment, "asset key")
-        if len(asset_key) > MAX_KEY_LENGTH:
-            raise HTTPProblem(
-                400, "invalid_asset_key", f"an asset key is at most {MAX_KEY_LENGTH} characters"
-            )
-        backfill_id = None if backfill_segment is None else _decode(backfill_segment, "backfill id")
-        return Route(operation, asset_key, backfill_id)
+        asset_key, invalid = _decode(key_segment, "asset key")
+        if invalid is None and len(asset_key) > MAX_KEY_LENGTH:
+            invalid = f"an asset key is at most {MAX_KEY_LENGTH} characters"
+        backfill_id = None
+        if backfill_segment is not None:
+            backfill_id, bad_id = _decode(backfill_segment, "backfill id")
+            invalid = invalid or bad_id
+        return Route(operation, asset_key, backfill_id, invalid)
     for cut in range(2, len(segments)):
         if _match(tuple(segments[cut:])) is not None and all(segments[:cut]):
             key = "/".join(unquote(s) for s in segments[:cut])
@@ -94,13 +98,13 @@ def _match(rest: tuple[str, ...]) -> tuple[tuple[str, ...], str | None] | None:
     return None
 
 
-def _decode(segment: str, what: str) -> str:
+def _decode(segment: str, what: str) -> tuple[str, str | None]:
+    """The percent-decoded segment, and what is wrong with it (None: nothing)."""
     try:
-        return unquote(segment, errors="strict")
+        return unquote(segment, errors="strict"), None
     except UnicodeDecodeError:
-        raise HTTPProblem(
-            400, "invalid_path", f"the {what} is not valid UTF-8 once percent-decoded"
-        ) from None
+        decoded = unquote(segment, errors="replace")
+        return decoded, f"the {what} is not valid UTF-8 once percent-decoded"
 
 
 def location(prefix: str, asset_key: str, backfill_id: str) -> str:

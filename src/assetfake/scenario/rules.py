@@ -81,8 +81,11 @@ def check_rules(spec: ScenarioSpec) -> list[Problem]:
 
     start_ms = _timestamp(spec.clock.start, ("clock", "start"), report)
     if start_ms is not None and not _FIRST_START_MS <= start_ms <= _LAST_START_MS:
-        report(("clock", "start"), "the clock must start between 1900 and 9000 (so that "
-               "history and runs stay within the years a timestamp can name)")
+        report(
+            ("clock", "start"),
+            "the clock must start between 1900 and 9000 (so that "
+            "history and runs stay within the years a timestamp can name)",
+        )
         start_ms = None
     if spec.auth is not None:
         _check_auth(spec, report)

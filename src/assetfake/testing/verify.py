@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from assetfake.domain.status import RunStatus
 from assetfake.domain.world import World
 from assetfake.http.journal import JournalEntry
+from assetfake.scenario.schema import CallsExpect, ExpectSpec, StateExpect
 from assetfake.testing.expectations_error import ExpectationFailed
 
 MAX_LINES = 8
@@ -47,24 +47,26 @@ def line(entry: JournalEntry) -> str:
 
 
 def verify(
-    expectations: Iterable[Any], journal: Sequence[JournalEntry], world: World
+    expectations: Iterable[object], journal: Sequence[JournalEntry], world: World
 ) -> list[Failure]:
-    """Every failed expectation; empty when all hold."""
+    """Every failed expectation (scenario ``expect`` entries); empty when all hold."""
     failures: list[Failure] = []
     for index, spec in enumerate(expectations):
-        kind = spec.kind
-        value = getattr(spec, kind)
-        label = f"expect[{index}] {kind}"
-        if kind == "calls":
-            failures.extend(_calls(label, value, journal))
-        elif kind == "honors_retry_after" and value:
+        if not isinstance(spec, ExpectSpec):
+            raise TypeError(f"not an expectation: {spec!r}")
+        label = f"expect[{index}] {spec.kind}"
+        if spec.calls is not None:
+            failures.extend(_calls(label, spec.calls, journal))
+        elif spec.honors_retry_after:
             failures.extend(_honors_retry_after(label, journal))
-        elif kind == "no_retry_on":
-            failures.extend(_no_retry_on(f"{label} {list(value)}", set(value), journal))
-        elif kind == "retries_on":
-            failures.extend(_retries_on(f"{label} {list(value)}", set(value), journal))
-        elif kind == "state":
-            failures.extend(_state(label, value, world))
+        elif spec.no_retry_on is not None:
+            codes = spec.no_retry_on
+            failures.extend(_no_retry_on(f"{label} {list(codes)}", set(codes), journal))
+        elif spec.retries_on is not None:
+            codes = spec.retries_on
+            failures.extend(_retries_on(f"{label} {list(codes)}", set(codes), journal))
+        elif spec.state is not None:
+            failures.extend(_state(label, spec.state, world))
     return failures
 
 
@@ -78,7 +80,7 @@ def report(failures: Sequence[Failure]) -> str:
     return "\n".join(parts)
 
 
-def check(expectations: Iterable[Any], journal: Sequence[JournalEntry], world: World) -> None:
+def check(expectations: Iterable[object], journal: Sequence[JournalEntry], world: World) -> None:
     """Raise :class:`ExpectationFailed` with the report when an expectation fails."""
     failures = verify(expectations, journal, world)
     if failures:
@@ -97,7 +99,7 @@ def _unmet(n: int, exactly: int | None, least: int | None, most: int | None) -> 
     return wanted
 
 
-def _calls(label: str, spec: Any, journal: Sequence[JournalEntry]) -> list[Failure]:
+def _calls(label: str, spec: CallsExpect, journal: Sequence[JournalEntry]) -> list[Failure]:
     routed_only = spec.operation is not None or spec.asset is not None
     seen = [
         e
@@ -195,7 +197,7 @@ def _retries_on(label: str, codes: set[int], journal: Sequence[JournalEntry]) ->
                     [line(entry)],
                 )
             )
-        elif not any(200 <= e.status < 300 for e in after):
+        elif not any(e.succeeded for e in after):
             failures.append(
                 Failure(
                     label,
@@ -207,17 +209,15 @@ def _retries_on(label: str, codes: set[int], journal: Sequence[JournalEntry]) ->
     return failures
 
 
-def _state(label: str, spec: Any, world: World) -> list[Failure]:
+def _state(label: str, spec: StateExpect, world: World) -> list[Failure]:
     for kind in ("runs", "backfills", "materializations"):
         count_spec = getattr(spec, kind)
         if count_spec is not None:
             break
     else:
         return []
-    items: list[Any] = getattr(world, kind)(count_spec.asset)
-    if count_spec.status is not None:
-        items = [i for i in items if getattr(i, "status", None) == RunStatus(count_spec.status)]
-    n = len(items)
+    status = None if count_spec.status is None else RunStatus(count_spec.status)
+    n = world.count(kind, count_spec.asset, status)  # from the indexes: O(assets)
     wanted = _unmet(n, count_spec.count, count_spec.min, count_spec.max)
     if not wanted:
         return []
