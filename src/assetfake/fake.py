@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import msgspec
 
 from assetfake.domain.clock import ClockMode
 from assetfake.domain.resources import Backfill, Materialization, Run
@@ -27,6 +28,8 @@ from assetfake.wiring import fault_rule, policies_of
 ScenarioSource = str | os.PathLike[str] | dict[str, Any] | Scenario | None
 
 BASE_URL = "http://assetfake"
+#: How many scenarios loaded through the control API keep their built template.
+TEMPLATE_CACHE = 16
 
 
 class FakeClock:
@@ -47,20 +50,13 @@ class FakeClock:
         """Move the clock forward and process every transition due in between."""
         with self._namespace.lock:
             world = self._namespace.world
-            _advance(world, seconds)
+            world.clock.advance(seconds)
             world.catch_up()
             return world.clock.now()
 
     def sleep(self, seconds: float) -> None:
         """Inject this in place of ``time.sleep`` into the client under test."""
         self.advance(seconds)
-
-
-def _advance(world: World, seconds: float) -> None:
-    advance = getattr(world.clock, "advance", None)
-    if advance is None:
-        raise TypeError("this clock cannot be advanced")
-    advance(seconds)
 
 
 class FakeState:
@@ -174,6 +170,7 @@ class AssetFake:
     ) -> None:
         self.scenario = Scenario.load(scenario)
         template = template_of(self.scenario, seed, clock, speed)
+        self._templates: dict[bytes, WorldTemplate] = {}
         self.seed = template.config.seed
         self.namespaces = Namespaces(template)
         self.app = AssetsApp(
@@ -199,7 +196,15 @@ class AssetFake:
             raise ValueError("the scenario is not UTF-8 text") from None
         except ScenarioError as error:
             raise ValueError("\n".join(str(e) for e in error.errors)) from None
-        return template_of(scenario, None, None, None)
+        # Tests on a shared server PUT the same scenario again and again: build its history
+        # once (templates are immutable, so one can serve many namespaces).
+        key = msgspec.json.encode(scenario.spec)
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= TEMPLATE_CACHE:
+                self._templates.pop(next(iter(self._templates)))
+            template = self._templates[key] = template_of(scenario, None, None, None)
+        return template
 
     @property
     def world(self) -> World:

@@ -29,6 +29,10 @@ class Clock(Protocol):
 
     def now(self) -> datetime: ...
 
+    def advance(self, seconds: float = 0.0) -> datetime: ...
+
+    def advance_to_ms(self, instant_ms: int) -> None: ...
+
 
 class ManualClock:
     """A clock that moves only through :meth:`advance`, :meth:`sleep` or the world's idle run."""

@@ -239,14 +239,13 @@ class World:
 
     def run_until_idle(self, limit: int = 10_000_000) -> int:
         """Advance a manual clock through every pending transition; returns how many ran."""
-        advance_to = getattr(self.clock, "advance_to_ms", None)
-        if self.clock.mode != "manual" or advance_to is None:
+        if self.clock.mode != "manual":
             raise ClockError("run_until_idle needs a manual clock")
         done = self.catch_up()
         while self._drop_stale() and done < limit:
             if self._events[0][0] > MAX_MS:
                 raise ClockError("the next transition is due after the year 9999")
-            advance_to(self._events[0][0])
+            self.clock.advance_to_ms(self._events[0][0])
             done += self.catch_up()
         return done
 

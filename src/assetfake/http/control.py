@@ -91,7 +91,7 @@ class ControlAPI:
                 seconds = _number(_object(body), "seconds")
                 with ns.lock:
                     try:
-                        ns.world.clock.advance(seconds)  # type: ignore[attr-defined]
+                        ns.world.clock.advance(seconds)
                     except ValueError as error:
                         raise HTTPProblem(400, "invalid_advance", str(error)) from None
                     ns.world.catch_up()
