@@ -126,5 +126,5 @@ def test_a_state_expectation_counts_by_status() -> None:
     with fake.client() as client:
         assert client.post(f"{CUSTOMERS}/materialize").status_code == 202
     fake.verify()  # three FAILED in history; a QUEUED run changes nothing
-    with pytest.raises(ExpectationFailed, match="exactly 4 FAILED runs of 'customers'.*found 3"):
+    with pytest.raises(ExpectationFailed, match=r"exactly 4 FAILED runs of 'customers'.*found 3"):
         world(4).verify()
