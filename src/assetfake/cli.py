@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import signal
-import socket
 import sys
 from collections.abc import Sequence
 
@@ -75,7 +74,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
 
     from assetfake.fake import AssetFake
     from assetfake.scenario import ScenarioError
@@ -91,34 +89,18 @@ def _serve(args: argparse.Namespace) -> int:
     if args.no_control:
         fake.app.control = None
     logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
-    sock = socket.socket(  # IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted sockets
-        socket.AF_INET6 if ":" in args.host else socket.AF_INET,
-        socket.SOCK_STREAM,
-        socket.IPPROTO_TCP,
-    )
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as error:
-        sock.close()
-        print(f"assetfake: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 1
-    from assetfake.http.wire import FaultableH11Protocol, QuietSignalsServer
+    from assetfake.http.wire import listening_socket, server_for
 
-    config = uvicorn.Config(
-        fake.app,
-        log_level=args.log_level,
-        access_log=False,
-        http=FaultableH11Protocol,
-        lifespan="off",
-        timeout_graceful_shutdown=2,
-    )
-    server = QuietSignalsServer(config)
+    server = server_for(fake.app, args.log_level, graceful_seconds=2)
     # Catch SIGINT/SIGTERM before anyone can know the URL: a stop that arrives before uvicorn
     # is running still ends the process cleanly (exit 0).
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, server.handle_exit)
-    sock.listen(128)
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as error:
+        print(f"assetfake: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"http://{shown}:{port}", flush=True)

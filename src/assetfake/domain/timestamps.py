@@ -8,9 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-_RFC3339 = re.compile(
+#: RFC 3339 date-time (also the scenario schema's pattern for timestamps).
+RFC3339_PATTERN = (
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 )
+_RFC3339 = re.compile(RFC3339_PATTERN)
 
 
 def format_ms(ms: int) -> str:

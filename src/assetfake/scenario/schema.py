@@ -12,17 +12,17 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from assetfake.domain.timestamps import RFC3339_PATTERN
 from assetfake.scenario.operations import ANY_ERROR_STATUS, ANY_STATUS, ERROR_STATUSES, OPERATIONS
 
 DEFAULT_CLOCK_START = "2024-06-01T00:00:00Z"
 
-_RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 
 Timestamp = Annotated[
     str,
     Meta(
         description="An RFC 3339 timestamp, e.g. 2024-06-01T00:00:00Z.",
-        extra_json_schema={"pattern": _RFC3339_PATTERN},
+        extra_json_schema={"pattern": RFC3339_PATTERN},
     ),
 ]
 #: A century: longer durations would carry the clock or history out of the years RFC 3339 names.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from types import TracebackType
@@ -10,7 +9,7 @@ from types import TracebackType
 import uvicorn
 
 from assetfake.http.app import AssetsApp
-from assetfake.http.wire import FaultableH11Protocol
+from assetfake.http.wire import listening_socket, server_for
 
 
 class LiveServer:
@@ -28,19 +27,9 @@ class LiveServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
-        # IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted connections (no 40 ms stalls)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        sock = listening_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_level=self.log_level,
-            lifespan="off",
-            http=FaultableH11Protocol,
-            timeout_graceful_shutdown=1,
-        )
-        server = uvicorn.Server(config)
+        server = server_for(self.app, self.log_level, graceful_seconds=1)
         self._server = server
         self._thread = threading.Thread(
             target=server.run,
