@@ -34,7 +34,45 @@ class Clock(Protocol):
     def advance_to_ms(self, instant_ms: int) -> None: ...
 
 
-class ManualClock:
+class _MovingClock:
+    """What both clocks share: reading the instant, and moving forward (never back, never
+    past the year 9999). Subclasses say what the instant is and how to shift it."""
+
+    mode: ClockMode
+    speed: float
+
+    def now_ms(self) -> int:
+        raise NotImplementedError
+
+    def _shift(self, ms: int) -> None:
+        raise NotImplementedError
+
+    def now(self) -> datetime:
+        """The current instant, a timezone-aware UTC datetime."""
+        return to_datetime(self.now_ms())
+
+    def isoformat(self) -> str:
+        return format_ms(self.now_ms())
+
+    def advance(self, seconds: float = 0.0) -> datetime:
+        """Move the clock forward; transitions due in between happen at their own instants."""
+        now = self.now_ms()
+        self._shift(checked_advance(now, seconds) - now)
+        return self.now()
+
+    def sleep(self, seconds: float) -> None:
+        """A drop-in for ``time.sleep`` in the client under test: advances the fake's clock."""
+        self.advance(seconds)
+
+    def advance_to_ms(self, instant_ms: int) -> None:
+        if instant_ms > MAX_MS:
+            raise ValueError("the clock cannot pass the year 9999")
+        now = self.now_ms()
+        if instant_ms > now:
+            self._shift(instant_ms - now)
+
+
+class ManualClock(_MovingClock):
     """A clock that moves only through :meth:`advance`, :meth:`sleep` or the world's idle run."""
 
     mode: ClockMode = "manual"
@@ -46,31 +84,13 @@ class ManualClock:
     def now_ms(self) -> int:
         return self._now_ms
 
-    def now(self) -> datetime:
-        """The current instant, a timezone-aware UTC datetime."""
-        return to_datetime(self._now_ms)
-
-    def isoformat(self) -> str:
-        return format_ms(self._now_ms)
-
-    def advance(self, seconds: float = 0.0) -> datetime:
-        """Move the clock forward; transitions due in between happen at their own instants."""
-        self._now_ms = checked_advance(self._now_ms, seconds)
-        return self.now()
-
-    def sleep(self, seconds: float) -> None:
-        """A drop-in for ``time.sleep`` in the client under test: advances the fake's clock."""
-        self.advance(seconds)
-
-    def advance_to_ms(self, instant_ms: int) -> None:
-        if instant_ms > MAX_MS:
-            raise ValueError("the clock cannot pass the year 9999")
-        if instant_ms > self._now_ms:
-            self._now_ms = instant_ms
+    def _shift(self, ms: int) -> None:
+        self._now_ms += ms
 
 
-class RealtimeClock:
-    """Follows a monotonic time source, times ``speed``, from ``start_ms``."""
+class RealtimeClock(_MovingClock):
+    """Follows a monotonic time source, times ``speed``, from ``start_ms``; ``advance`` jumps
+    ahead of it (useful to skip waiting in a realtime server)."""
 
     mode: ClockMode = "realtime"
 
@@ -87,24 +107,5 @@ class RealtimeClock:
         elapsed = (self._source() - self._origin) * self.speed
         return self._start_ms + self._offset_ms + seconds_to_ms(elapsed)
 
-    def now(self) -> datetime:
-        return to_datetime(self.now_ms())
-
-    def isoformat(self) -> str:
-        return format_ms(self.now_ms())
-
-    def advance(self, seconds: float = 0.0) -> datetime:
-        """Jump ahead of the wall clock (useful to skip waiting in a realtime server)."""
-        now = self.now_ms()
-        self._offset_ms += checked_advance(now, seconds) - now
-        return self.now()
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
-
-    def advance_to_ms(self, instant_ms: int) -> None:
-        if instant_ms > MAX_MS:
-            raise ValueError("the clock cannot pass the year 9999")
-        now = self.now_ms()
-        if instant_ms > now:
-            self._offset_ms += instant_ms - now
+    def _shift(self, ms: int) -> None:
+        self._offset_ms += ms
