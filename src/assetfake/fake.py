@@ -188,7 +188,7 @@ class AssetFake:
         """Every API request of the default namespace, in arrival order (bounded)."""
         return self._namespace.journal
 
-    def _load_template(self, body: bytes, content_type: str) -> WorldTemplate:
+    def _load_template(self, body: bytes) -> WorldTemplate:
         """A scenario sent to ``PUT /_fake/scenario`` (YAML or JSON; JSON is YAML)."""
         try:
             scenario = Scenario.from_yaml_text(body.decode("utf-8"), "<request body>")

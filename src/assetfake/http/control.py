@@ -24,7 +24,7 @@ from assetfake.http.replies import Reply, error_reply, problem_reply
 
 STATE_LIMIT = 1000
 
-TemplateLoader = Callable[[bytes, str], WorldTemplate]
+TemplateLoader = Callable[[bytes], WorldTemplate]  # YAML or JSON (JSON is YAML)
 FaultLoader = Callable[[Namespace, object], FaultRule]
 Verifier = Callable[[Namespace], dict[str, Any]]
 
@@ -47,7 +47,7 @@ class ControlAPI:
         namespace = named or namespaces.default
         parts = tuple(p for p in path.split("/")[2:] if p)
         try:
-            return self._route(namespaces, namespace, named is not None, method, parts, scope, body)
+            return self._route(namespaces, namespace, named is not None, method, parts, body)
         except HTTPProblem as problem:
             return problem_reply(problem)
         except DomainError as error:
@@ -60,7 +60,6 @@ class ControlAPI:
         is_named: bool,
         method: str,
         parts: tuple[str, ...],
-        scope: MutableMapping[str, Any],
         body: bytes,
     ) -> Reply:
         match (method, parts):
@@ -75,9 +74,8 @@ class ControlAPI:
                 ns.reset()
                 return _json(_clock(ns))
             case ("PUT", ("scenario",)):
-                content_type = _header(scope, "content-type")
                 try:
-                    template = self.load_template(body, content_type)
+                    template = self.load_template(body)
                 except ValueError as error:
                     raise HTTPProblem(400, "invalid_scenario", str(error)) from None
                 if is_named:
@@ -158,13 +156,6 @@ class ControlAPI:
 
 def _json(data: object, status: int = 200) -> Reply:
     return Reply(status, msgspec.json.encode(data))
-
-
-def _header(scope: MutableMapping[str, Any], name: str) -> str:
-    for key, value in scope.get("headers", []):
-        if key.decode("latin-1").lower() == name:
-            return str(value.decode("latin-1"))
-    return ""
 
 
 def _decode(body: bytes) -> object:
