@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from assetfake.fake import AssetFake
-from assetfake.testing.transport import AsyncASGITransport, SyncASGITransport
+from assetfake.transports import AsyncASGITransport, SyncASGITransport
 from openapi_check import OpenAPIChecker
 
 NO_CHECK_MARKER = "no_openapi_check"

@@ -9,7 +9,7 @@ from assetfake.domain.resources import Backfill, Materialization, Page, Run
 from assetfake.domain.status import RunStatus
 from assetfake.fake import AssetFake
 from assetfake.scenario import Scenario, ScenarioError
-from assetfake.testing.expectations_error import ExpectationFailed
+from assetfake.verify.failure import ExpectationFailed
 
 __all__ = [
     "AssetFake",

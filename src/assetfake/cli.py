@@ -89,7 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.no_control:
         fake.app.control = None
     logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
-    from assetfake.http.wire import listening_socket, server_for
+    from assetfake.http.socket_server import listening_socket, server_for
 
     server = server_for(fake.app, args.log_level, graceful_seconds=2)
     # Catch SIGINT/SIGTERM before anyone can know the URL: a stop that arrives before uvicorn

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from assetfake.assembly import fault_rule, template_of
 from assetfake.domain.clock import ClockMode
 from assetfake.domain.resources import Backfill, Materialization, Run
 from assetfake.domain.world import World
@@ -20,10 +21,9 @@ from assetfake.http.journal import Journal
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.policy import FaultRule
 from assetfake.scenario import Scenario, ScenarioError
-from assetfake.testing import verify
-from assetfake.testing.server import LiveServer
-from assetfake.testing.transport import AsyncASGITransport, SyncASGITransport
-from assetfake.wiring import fault_rule, policies_of
+from assetfake.server import LiveServer
+from assetfake.transports import AsyncASGITransport, SyncASGITransport
+from assetfake.verify import engine as verify
 
 ScenarioSource = str | os.PathLike[str] | dict[str, Any] | Scenario | None
 
@@ -85,19 +85,6 @@ class FakeState:
     def counts(self) -> dict[str, int]:
         with self._namespace.lock:
             return self._namespace.world.counts()
-
-
-def template_of(
-    scenario: Scenario, seed: int | None, clock: ClockMode | None, speed: float | None
-) -> WorldTemplate:
-    settings = scenario.clock
-    return WorldTemplate(
-        scenario.world_config(seed),
-        clock_mode=clock or settings.mode,
-        speed=speed if speed is not None else settings.speed,
-        policies=policies_of(scenario.spec),
-        expectations=tuple(scenario.spec.expect),
-    )
 
 
 def _validated_fault(namespace: Namespace, fault: object) -> FaultRule:

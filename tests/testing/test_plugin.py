@@ -257,7 +257,7 @@ def test_assetfake_server_gives_each_test_a_fresh_namespace(pytester: pytest.Pyt
     pytester.makepyfile(
         """
         import httpx
-        from assetfake.testing.remote import RemoteFake
+        from assetfake.remote import RemoteFake
 
         seen = {}
 

@@ -14,7 +14,7 @@ import yaml
 from control_support import SMALL
 
 from assetfake import ExpectationFailed
-from assetfake.testing.remote import ControlError, RemoteFake, RemoteJournalEntry
+from assetfake.remote import ControlError, RemoteFake, RemoteJournalEntry
 
 START = datetime(2030, 1, 1, tzinfo=timezone.utc)
 _names = itertools.count(1)

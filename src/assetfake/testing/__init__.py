@@ -1,1 +1,1 @@
-"""Test integrations: in-process transports, a live server, the pytest plugin."""
+"""What only tests need: the pytest plugin and Hypothesis strategies."""

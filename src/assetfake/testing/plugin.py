@@ -5,7 +5,7 @@ Fixtures, in layers (each one may be overridden in a ``conftest.py``):
 - ``assetfake`` (function): an in-process :class:`~assetfake.AssetFake`, manual clock.
 - ``assetfake_server_process`` (session): one live server for the session (under pytest-xdist,
   one per worker): a :class:`ServerProcess` with its ``url`` and ``scenario``.
-- ``assetfake_server`` (function): a :class:`~assetfake.testing.remote.RemoteFake` on a fresh
+- ``assetfake_server`` (function): a :class:`~assetfake.remote.RemoteFake` on a fresh
   namespace of that server, dropped at teardown.
 
 ``@pytest.mark.assetfake(scenario=..., seed=..., verify=True)`` picks the scenario (a name, a
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from assetfake.testing.remote import ControlError, RemoteFake
+from assetfake.remote import ControlError, RemoteFake
 
 if TYPE_CHECKING:
     from assetfake.fake import AssetFake

@@ -14,7 +14,7 @@ from assetfake.domain.status import RunStatus
 from assetfake.domain.world import World
 from assetfake.http.journal import JournalEntry
 from assetfake.scenario.schema import CallsExpect, ExpectSpec, StateExpect
-from assetfake.testing.expectations_error import ExpectationFailed
+from assetfake.verify.failure import ExpectationFailed
 
 MAX_LINES = 8
 

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
-from assetfake.testing.expectations_error import ExpectationFailed
+from assetfake.verify.failure import ExpectationFailed
 
 __all__ = [
     "ControlError",

@@ -9,7 +9,7 @@ from types import TracebackType
 import uvicorn
 
 from assetfake.http.app import AssetsApp
-from assetfake.http.wire import listening_socket, server_for
+from assetfake.http.socket_server import listening_socket, server_for
 
 
 class LiveServer:

@@ -1,9 +1,12 @@
-"""The composition root's translation: a validated scenario's auth, rate limit and faults as
-the HTTP layer's policies (the scenario and HTTP layers do not import each other)."""
+"""The composition root: how a validated scenario becomes the template every namespace's world
+starts from, with the HTTP layer's policies (the scenario and HTTP layers do not import each
+other)."""
 
 from __future__ import annotations
 
+from assetfake.domain.clock import ClockMode
 from assetfake.domain.timestamps import parse_rfc3339
+from assetfake.http.namespaces import WorldTemplate
 from assetfake.http.policy import (
     AuthPolicy,
     FaultMatch,
@@ -13,6 +16,7 @@ from assetfake.http.policy import (
     RateLimitPolicy,
     TokenGrant,
 )
+from assetfake.scenario import Scenario
 from assetfake.scenario.schema import FaultSpec, ScenarioSpec
 
 
@@ -76,4 +80,17 @@ def fault_rule(spec: FaultSpec) -> FaultRule:
             phase=r.phase,
             network=r.network,
         ),
+    )
+
+
+def template_of(
+    scenario: Scenario, seed: int | None, clock: ClockMode | None, speed: float | None
+) -> WorldTemplate:
+    settings = scenario.clock
+    return WorldTemplate(
+        scenario.world_config(seed),
+        clock_mode=clock or settings.mode,
+        speed=speed if speed is not None else settings.speed,
+        policies=policies_of(scenario.spec),
+        expectations=tuple(scenario.spec.expect),
     )

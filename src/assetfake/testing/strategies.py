@@ -1,0 +1,430 @@
+"""Hypothesis strategies for testing Assets API clients against assetfake.
+
+Everything generated here is valid by construction: a generated fault list can be passed to
+``fake.faults.add`` one fault at a time or put in a scenario's ``faults``, and a generated
+scenario loads with :meth:`assetfake.Scenario.load`. ::
+
+    from hypothesis import given
+    from assetfake import AssetFake
+    from assetfake.testing.strategies import fault_schedules
+
+    @given(fault_schedules(operations=["listAssetRuns"]))
+    def test_my_client_survives(faults):
+        fake = AssetFake({"version": 1, "assets": [{"key": "customers"}], "faults": faults})
+        ...
+
+Hypothesis is a test dependency (the ``test`` extra), not a runtime one: this module imports it
+at the top and is meant to be imported by tests only; ``import assetfake`` never imports it.
+
+Every fault rule generated here fires a bounded number of times (at most
+:data:`MAX_FIRINGS`; ``every`` always comes with ``times``), so a schedule of ``max_faults``
+rules injects at most ``max_faults * MAX_FIRINGS`` failures in all, and a client that retries
+at least that many times always gets through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Literal
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from assetfake.scenario.operations import ERROR_STATUSES, OPERATIONS
+
+__all__ = [
+    "LIST_OPERATIONS",
+    "MAX_FIRINGS",
+    "NETWORK_FAULTS",
+    "asset_keys",
+    "fault_schedules",
+    "faults",
+    "scenarios",
+]
+
+NetworkKind = Literal["reset", "empty", "truncated", "malformed", "hang"]
+PartitionKind = Literal["daily", "hourly", "static", "none"]
+
+#: The operations that answer a page of items.
+LIST_OPERATIONS: tuple[str, ...] = (
+    "listAssetRuns",
+    "listAssetMaterializations",
+    "listAssetBackfills",
+)
+
+#: The network faults ``network=True`` draws from. ``hang`` is left out: on a live server it
+#: holds the connection until the client's timeout. Ask for it by name.
+NETWORK_FAULTS: tuple[NetworkKind, ...] = ("reset", "empty", "truncated", "malformed")
+
+#: The most times one generated fault rule fires.
+MAX_FIRINGS = 3
+
+#: The highest call number a ``call`` or ``calls`` counter names.
+MAX_CALL = 10
+
+_ALL_NETWORK: frozenset[str] = frozenset({"reset", "empty", "truncated", "malformed", "hang"})
+_COUNTERS = ("call", "calls", "every", "times")
+_CLOCK_START = datetime(2024, 6, 1, tzinfo=timezone.utc)
+_FIRST_DAY = date(2024, 1, 1)
+_MAX_PARTITIONS = 12
+
+JSONDict = dict[str, object]
+
+
+# --- faults ------------------------------------------------------------------------------------
+
+
+def faults(
+    operations: Sequence[str] | None = None,
+    statuses: Sequence[int] = (429, 500),
+    assets: Sequence[str] | None = None,
+    max_faults: int = 5,
+    *,
+    min_faults: int = 0,
+    network: bool | Sequence[NetworkKind] = False,
+    phases: Sequence[Literal["before", "after"]] = ("before",),
+) -> SearchStrategy[list[JSONDict]]:
+    """Lists of fault rules, written as in a scenario's ``faults`` list.
+
+    ``operations``: the operationIds a rule may match (default: all six; each rule names one).
+    ``statuses``: the HTTP statuses injected (documented error statuses only: 400, 401, 403,
+    404, 429, 500). A 429 sometimes sets its own ``Retry-After`` (0-5 s; else the fake sends
+    ``1``). ``assets``: asset keys a rule may be limited to (they must be declared in the
+    scenario); ``None`` never limits by asset. ``network``: ``True`` also draws network faults
+    from :data:`NETWORK_FAULTS`, or name the kinds to draw from. ``phases``: ``"after"`` makes
+    the ambiguous failure (the change is kept, the client sees the error).
+
+    Names are unique (``fault-0-429``, ``fault-1-reset``, …). Each rule fires on a ``call``,
+    on ``calls``, on the first N matching calls (``times``), or on every N-th call at most
+    :data:`MAX_FIRINGS` times (``every`` with ``times``).
+    """
+    return _fault_lists(
+        operations, statuses, assets, max_faults, min_faults, network, phases, later_pages=False
+    )
+
+
+def fault_schedules(
+    operations: Sequence[str] = LIST_OPERATIONS,
+    statuses: Sequence[int] = (429, 500),
+    assets: Sequence[str] | None = None,
+    max_faults: int = 3,
+) -> SearchStrategy[list[JSONDict]]:
+    """Any schedule of 429/500 faults on the list pages: "for every way the server can refuse
+    pages, my client still returns every item exactly once".
+
+    Like :func:`faults` on the list operations, with some rules limited to later pages (they
+    match ``query: {page_token: "*"}``). The empty schedule is included and shrunk to.
+    """
+    unknown = [op for op in operations if op not in LIST_OPERATIONS]
+    if unknown:
+        raise InvalidArgument(
+            f"fault_schedules() is for list operations ({', '.join(LIST_OPERATIONS)}); "
+            f"got {', '.join(unknown)}"
+        )
+    return _fault_lists(
+        operations, statuses, assets, max_faults, 0, False, ("before",), later_pages=True
+    )
+
+
+def _fault_lists(
+    operations: Sequence[str] | None,
+    statuses: Sequence[int],
+    assets: Sequence[str] | None,
+    max_faults: int,
+    min_faults: int,
+    network: bool | Sequence[NetworkKind],
+    phases: Sequence[str],
+    *,
+    later_pages: bool,
+) -> SearchStrategy[list[JSONDict]]:
+    ops = _operations(operations)
+    codes = _statuses(statuses)
+    kinds = _network_kinds(network)
+    if not codes and not kinds:
+        raise InvalidArgument("no status and no network fault to inject")
+    if not 0 <= min_faults <= max_faults:
+        raise InvalidArgument(
+            f"expected 0 <= min_faults <= max_faults, got {min_faults}, {max_faults}"
+        )
+    bad_phases = set(phases) - {"before", "after"}
+    if not phases or bad_phases:
+        raise InvalidArgument(f"phases are 'before' and/or 'after', got {list(phases)}")
+    keys = tuple(assets) if assets is not None else ()
+    if assets is not None and not keys:
+        raise InvalidArgument("assets is empty; pass None not to limit faults by asset")
+    responses: list[SearchStrategy[JSONDict]] = []
+    if codes:
+        responses.append(st.sampled_from(codes).flatmap(_status_response))
+    if kinds:
+        responses.append(st.sampled_from(kinds).map(lambda kind: {"network": kind}))
+    rule = st.builds(
+        _rule,
+        operation=st.sampled_from(ops),
+        counter=_counters(),
+        respond=st.one_of(responses),
+        phase=st.sampled_from(tuple(phases)),
+        asset=st.sampled_from(keys) if keys else st.none(),
+        later_pages=st.booleans() if later_pages else st.just(False),
+    )
+    return _named(st.lists(rule, min_size=min_faults, max_size=max_faults))
+
+
+def _operations(operations: Sequence[str] | None) -> tuple[str, ...]:
+    if operations is None:
+        return tuple(OPERATIONS)
+    if isinstance(operations, str):
+        operations = (operations,)
+    unknown = [op for op in operations if op not in OPERATIONS]
+    if unknown or not operations:
+        raise InvalidArgument(
+            f"unknown operations {unknown}; expected some of {', '.join(OPERATIONS)}"
+        )
+    return tuple(operations)
+
+
+def _statuses(statuses: Sequence[int]) -> tuple[int, ...]:
+    wrong = [code for code in statuses if code not in ERROR_STATUSES]
+    if wrong:
+        documented = ", ".join(str(code) for code in sorted(ERROR_STATUSES))
+        raise InvalidArgument(f"statuses {wrong} are not documented; expected some of {documented}")
+    return tuple(dict.fromkeys(statuses))
+
+
+def _network_kinds(network: bool | Sequence[NetworkKind]) -> tuple[str, ...]:
+    if network is True:
+        return NETWORK_FAULTS
+    if network is False:
+        return ()
+    wrong = [kind for kind in network if kind not in _ALL_NETWORK]
+    if wrong:
+        raise InvalidArgument(
+            f"unknown network faults {wrong}; expected some of {', '.join(sorted(_ALL_NETWORK))}"
+        )
+    return tuple(dict.fromkeys(network))
+
+
+def _status_response(status: int) -> SearchStrategy[JSONDict]:
+    if status != 429:
+        return st.just({"status": status})
+    return st.one_of(
+        st.just({"status": 429}),
+        st.integers(0, 5).map(lambda s: {"status": 429, "headers": {"Retry-After": str(s)}}),
+    )
+
+
+def _counters() -> SearchStrategy[JSONDict]:
+    calls = st.integers(1, MAX_CALL)
+    firings = st.integers(1, MAX_FIRINGS)
+    return st.one_of(
+        st.builds(lambda n: {"times": n}, firings),
+        calls.map(lambda n: {"call": n}),
+        st.lists(calls, min_size=1, max_size=MAX_FIRINGS, unique=True).map(
+            lambda ns: {"calls": sorted(ns)}
+        ),
+        st.builds(lambda n, t: {"every": n, "times": t}, st.integers(2, 5), firings),
+    )
+
+
+def _rule(
+    *,
+    operation: str,
+    counter: JSONDict,
+    respond: JSONDict,
+    phase: str,
+    asset: str | None,
+    later_pages: bool,
+) -> JSONDict:
+    """A fault rule without its name."""
+    match: JSONDict = {"operation": operation}
+    if asset is not None:
+        match["asset"] = asset
+    if later_pages:
+        match["query"] = {"page_token": "*"}
+    match.update(counter)
+    if phase != "before":
+        respond = {**respond, "phase": phase}
+    return {"match": match, "respond": respond}
+
+
+@st.composite
+def _named(draw: st.DrawFn, rules: SearchStrategy[list[JSONDict]]) -> list[JSONDict]:
+    """The rules, each named after its position and what it answers (so names are unique).
+    A composite rather than a ``map``, so that a failing example shows the faults as written."""
+    named: list[JSONDict] = []
+    for index, rule in enumerate(draw(rules)):
+        respond = rule["respond"]
+        what = respond.get("status", respond.get("network")) if isinstance(respond, dict) else ""
+        named.append({"name": f"fault-{index}-{what}", **rule})
+    return named
+
+
+# --- scenarios ---------------------------------------------------------------------------------
+
+
+def asset_keys() -> SearchStrategy[str]:
+    """Asset keys: one to three lowercase components joined by ``/`` (``sales/daily``)."""
+    component = st.from_regex(r"\A[a-z][a-z0-9_]{0,7}\Z")
+    return st.lists(component, min_size=1, max_size=3).map("/".join)
+
+
+def scenarios(
+    *,
+    max_assets: int = 3,
+    partitions: Sequence[PartitionKind] = ("daily", "static", "none"),
+    max_history_runs: int = 30,
+    short_pages: bool = True,
+    max_faults: int = 3,
+    statuses: Sequence[int] = (429, 500),
+    network: bool | Sequence[NetworkKind] = False,
+) -> SearchStrategy[JSONDict]:
+    """Whole scenarios, as the dict you would pass to ``AssetFake`` or ``Scenario.load``.
+
+    One to ``max_assets`` assets with distinct keys, each partitioned as one of ``partitions``
+    (``"none"``: unpartitioned), with drawn run durations (0-30 s), concurrency limits and
+    failing partitions; a little history (explicit runs and up to ``max_history_runs``
+    generated ones per asset); pagination with small page sizes and, with ``short_pages``, a
+    drawn probability of short pages; and up to ``max_faults`` faults (see :func:`faults`;
+    ``0``: none). The clock starts at the default ``2024-06-01T00:00:00Z``, manual.
+    """
+    kinds = tuple(dict.fromkeys(partitions))
+    wrong = set(kinds) - {"daily", "hourly", "static", "none"}
+    if not kinds or wrong:
+        raise InvalidArgument(f"partitions are some of daily, hourly, static, none; got {kinds}")
+    if max_assets < 1 or max_history_runs < 0 or max_faults < 0:
+        raise InvalidArgument("expected max_assets >= 1, max_history_runs >= 0, max_faults >= 0")
+    _statuses(statuses)
+    _network_kinds(network)
+    return _scenario(
+        kinds, max_assets, max_history_runs, short_pages, max_faults, statuses, network
+    )
+
+
+@st.composite
+def _scenario(
+    draw: st.DrawFn,
+    kinds: tuple[str, ...],
+    max_assets: int,
+    max_history_runs: int,
+    short_pages: bool,
+    max_faults: int,
+    statuses: Sequence[int],
+    network: bool | Sequence[NetworkKind],
+) -> JSONDict:
+    keys = draw(st.lists(asset_keys(), min_size=1, max_size=max_assets, unique=True))
+    assets: list[JSONDict] = []
+    partition_keys: dict[str, list[str]] = {}
+    for key in keys:
+        asset, partition_list = draw(_asset(key, kinds))
+        assets.append(asset)
+        partition_keys[key] = partition_list
+    scenario: JSONDict = {
+        "version": 1,
+        "name": "generated",
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        "clock": {"start": "2024-06-01T00:00:00Z", "mode": "manual"},
+        "pagination": draw(_pagination(short_pages)),
+        "assets": assets,
+    }
+    history = draw(_history(partition_keys, max_history_runs))
+    if history:
+        scenario["history"] = history
+    if max_faults:
+        rules = draw(faults(statuses=statuses, assets=keys, max_faults=max_faults, network=network))
+        if rules:
+            scenario["faults"] = rules
+    return scenario
+
+
+@st.composite
+def _asset(draw: st.DrawFn, key: str, kinds: tuple[str, ...]) -> tuple[JSONDict, list[str]]:
+    kind = draw(st.sampled_from(kinds))
+    asset: JSONDict = {"key": key}
+    keys: list[str] = []
+    if kind == "daily":
+        first = _FIRST_DAY + timedelta(days=draw(st.integers(0, 120)))
+        days = draw(st.integers(1, _MAX_PARTITIONS))
+        keys = [(first + timedelta(days=n)).isoformat() for n in range(days)]
+        asset["partitions"] = {"daily": {"start": keys[0], "end": keys[-1]}}
+    elif kind == "hourly":
+        first_hour = datetime(2024, 1, 1) + timedelta(hours=draw(st.integers(0, 24 * 60)))
+        hours = draw(st.integers(1, _MAX_PARTITIONS))
+        keys = [(first_hour + timedelta(hours=n)).strftime("%Y-%m-%d-%H:00") for n in range(hours)]
+        asset["partitions"] = {"hourly": {"start": keys[0], "end": keys[-1]}}
+    elif kind == "static":
+        keys = draw(st.lists(st.from_regex(r"\A[a-z]{1,4}\Z"), min_size=1, max_size=5, unique=True))
+        asset["partitions"] = {"static": keys}
+    seconds = st.integers(0, 30)
+    run: JSONDict = draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "queued_seconds": seconds,
+                "starting_seconds": seconds,
+                "running_seconds": seconds,
+                "canceling_seconds": seconds,
+                "max_concurrent": st.one_of(st.none(), st.integers(1, 4)),
+                "fail_probability": st.sampled_from((0.0, 0.1, 0.5, 1.0)),
+                "fail_stage": st.sampled_from(("starting", "running")),
+                "error_message": st.sampled_from(("run failed", "upstream timeout")),
+            },
+        )
+    )
+    if draw(st.booleans()) and keys:
+        run["fail_partitions"] = draw(
+            st.lists(st.sampled_from(keys), min_size=1, max_size=3, unique=True)
+        )
+    if run:
+        asset["run"] = run
+    if draw(st.booleans()):
+        asset["materialization"] = {"metadata": {"row_count": draw(st.integers(0, 10**6))}}
+    return asset, keys
+
+
+def _pagination(short_pages: bool) -> SearchStrategy[JSONDict]:
+    def build(default: int, extra: int, short: float | None) -> JSONDict:
+        pagination: JSONDict = {"default_page_size": default, "max_page_size": default + extra}
+        if short is not None:
+            pagination["short_pages"] = short
+        return pagination
+
+    short = (
+        st.one_of(st.none(), st.sampled_from((0.0, 0.3, 0.5, 1.0))) if short_pages else st.none()
+    )
+    return st.builds(build, st.integers(1, 20), st.integers(0, 80), short)
+
+
+@st.composite
+def _history(draw: st.DrawFn, partitions: dict[str, list[str]], max_runs: int) -> JSONDict:
+    keys = list(partitions)
+    runs: list[JSONDict] = []
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(st.sampled_from(keys))
+        minutes = draw(st.integers(1, 60 * 24 * 7))
+        created = _CLOCK_START - timedelta(minutes=minutes)
+        run: JSONDict = {
+            "asset": key,
+            "status": draw(st.sampled_from(("SUCCEEDED", "FAILED", "CANCELED"))),
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        if partitions[key]:
+            run["partition"] = draw(st.sampled_from(partitions[key]))
+        runs.append(run)
+    generate: list[JSONDict] = []
+    if max_runs:
+        for key in draw(st.lists(st.sampled_from(keys), max_size=len(keys), unique=True)):
+            entry: JSONDict = {
+                "asset": key,
+                "runs": draw(st.integers(0, max_runs)),
+                "succeeded_ratio": draw(st.sampled_from((0.0, 0.5, 0.9, 1.0))),
+            }
+            if draw(st.booleans()):
+                entry["spread_seconds"] = draw(st.sampled_from((60, 3600, 86_400, 604_800)))
+            generate.append(entry)
+    history: JSONDict = {}
+    if runs:
+        history["runs"] = runs
+    if generate:
+        history["generate"] = generate
+    return history
