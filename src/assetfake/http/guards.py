@@ -8,13 +8,11 @@ from dataclasses import dataclass
 
 from assetfake.http.policy import AuthPolicy, RateLimitPolicy
 from assetfake.http.problems import HTTPProblem
-from assetfake.http.routes import READ_OPERATIONS
+from assetfake.operations import OPERATIONS
 
 REALM = 'Bearer realm="assets"'
 INVALID_TOKEN = f'{REALM}, error="invalid_token"'
 INSUFFICIENT_SCOPE = f'{REALM}, error="insufficient_scope"'
-READ_SCOPE = "assets:read"
-WRITE_SCOPE = "assets:write"
 
 
 def bearer_token(headers: dict[str, str]) -> str | None:
@@ -52,7 +50,7 @@ def check_auth(policy: AuthPolicy, operation: str, token: str | None, now_ms: in
             "the bearer token has expired",
             {"WWW-Authenticate": INVALID_TOKEN},
         )
-    needed = READ_SCOPE if operation in READ_OPERATIONS else WRITE_SCOPE
+    needed = OPERATIONS[operation].scope
     if needed not in grant.scopes:
         raise HTTPProblem(
             403,
