@@ -1,21 +1,40 @@
-"""The six operations. Each handler: parse, one domain call, serialise."""
+"""The six operations. Each handler: parse, one domain call, serialise.
+
+The table is keyed by the registry (:mod:`assetfake.operations`): each :class:`Endpoint` joins
+an operation to its parser (the request shape, a 400 for anything wrong) and its action (one
+domain call, serialised with the operation's success status).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 import msgspec
 
 from assetfake.domain.world import World
 from assetfake.http.parsing import (
+    BackfillBody,
+    ListQuery,
+    TriggerBody,
+    backfill_body,
     idempotency_key,
-    parse_backfill,
+    json_object,
     parse_query,
-    parse_trigger,
+    trigger_body,
 )
 from assetfake.http.replies import Reply
 from assetfake.http.routes import Route, location
+from assetfake.operations import (
+    CREATE_BACKFILL,
+    GET_BACKFILL,
+    LIST_BACKFILLS,
+    LIST_MATERIALIZATIONS,
+    LIST_RUNS,
+    TRIGGER_MATERIALIZATION,
+    Operation,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,56 +49,109 @@ class Call:
 
 
 Handler = Callable[[World, Call], Reply]
+Parsed = TypeVar("Parsed")
 
 
-def list_runs(world: World, call: Call) -> Reply:
-    q = parse_query(call.route.operation, call.query_string)
-    page = world.list_runs(call.route.asset_key, q.status, q.max_results, q.page_token)
-    return Reply(200, msgspec.json.encode(page))
+@dataclass(frozen=True, slots=True)
+class Endpoint(Generic[Parsed]):
+    """One operation's handler: ``parse`` the request's shape, then ``act`` on the world."""
+
+    operation: Operation
+    parse: Callable[[Operation, Call], Parsed]
+    act: Callable[[World, Call, Parsed], Reply]
+
+    def __call__(self, world: World, call: Call) -> Reply:
+        return self.act(world, call, self.parse(self.operation, call))
 
 
-def list_backfills(world: World, call: Call) -> Reply:
-    q = parse_query(call.route.operation, call.query_string)
-    page = world.list_backfills(call.route.asset_key, q.status, q.max_results, q.page_token)
-    return Reply(200, msgspec.json.encode(page))
+@dataclass(frozen=True, slots=True)
+class Write(Generic[Parsed]):
+    """A POST's parsed request: its ``Idempotency-Key`` and its body."""
+
+    key: str | None
+    body: Parsed
 
 
-def list_materializations(world: World, call: Call) -> Reply:
-    q = parse_query(call.route.operation, call.query_string)
-    page = world.list_materializations(call.route.asset_key, q.max_results, q.page_token)
-    return Reply(200, msgspec.json.encode(page))
+# --- parsers: the request shape (query, Idempotency-Key, JSON body), each problem a 400 -------
 
 
-def get_backfill(world: World, call: Call) -> Reply:
-    parse_query(call.route.operation, call.query_string)
-    backfill = world.get_backfill(call.route.asset_key, call.route.backfill_id or "")
-    return Reply(200, msgspec.json.encode(backfill))
+def page_request(operation: Operation, call: Call) -> ListQuery:
+    return parse_query(operation, call.query_string)
 
 
-def create_backfill(world: World, call: Call) -> Reply:
-    parse_query(call.route.operation, call.query_string)
+def no_parameters(operation: Operation, call: Call) -> None:
+    parse_query(operation, call.query_string)
+
+
+def backfill_request(operation: Operation, call: Call) -> Write[BackfillBody]:
+    parse_query(operation, call.query_string)
     key = idempotency_key(call.headers.get("idempotency-key"))
-    body = parse_backfill(call.body, call.headers.get("content-type"))
+    data = json_object(call.body, call.headers.get("content-type"), operation.body)
+    return Write(key, backfill_body(data))
+
+
+def trigger_request(operation: Operation, call: Call) -> Write[TriggerBody]:
+    parse_query(operation, call.query_string)
+    key = idempotency_key(call.headers.get("idempotency-key"))
+    data = json_object(call.body, call.headers.get("content-type"), operation.body)
+    return Write(key, trigger_body(data))
+
+
+# --- actions: one domain call, serialised --------------------------------------------------------
+
+
+def list_runs(world: World, call: Call, q: ListQuery) -> Reply:
+    page = world.list_runs(call.route.asset_key, q.status, q.max_results, q.page_token)
+    return Reply(LIST_RUNS.success, msgspec.json.encode(page))
+
+
+def list_backfills(world: World, call: Call, q: ListQuery) -> Reply:
+    page = world.list_backfills(call.route.asset_key, q.status, q.max_results, q.page_token)
+    return Reply(LIST_BACKFILLS.success, msgspec.json.encode(page))
+
+
+def list_materializations(world: World, call: Call, q: ListQuery) -> Reply:
+    page = world.list_materializations(call.route.asset_key, q.max_results, q.page_token)
+    return Reply(LIST_MATERIALIZATIONS.success, msgspec.json.encode(page))
+
+
+def get_backfill(world: World, call: Call, _: None) -> Reply:
+    backfill = world.get_backfill(call.route.asset_key, call.route.backfill_id or "")
+    return Reply(GET_BACKFILL.success, msgspec.json.encode(backfill))
+
+
+def create_backfill(world: World, call: Call, request: Write[BackfillBody]) -> Reply:
+    body = request.body
     backfill, _ = world.create_backfill(
-        call.route.asset_key, body.selection, body.title, body.tags, key
+        call.route.asset_key, body.selection, body.title, body.tags, request.key
     )
     where = location(call.prefix, backfill.asset_key, backfill.id)
-    return Reply(201, msgspec.json.encode(backfill), {"Location": where})
+    return Reply(CREATE_BACKFILL.success, msgspec.json.encode(backfill), {"Location": where})
 
 
-def trigger_materialization(world: World, call: Call) -> Reply:
-    parse_query(call.route.operation, call.query_string)
-    key = idempotency_key(call.headers.get("idempotency-key"))
-    body = parse_trigger(call.body, call.headers.get("content-type"))
-    run, _ = world.trigger(call.route.asset_key, body.partition_key, body.tags, key)
-    return Reply(202, msgspec.json.encode(run))
+def trigger_materialization(world: World, call: Call, request: Write[TriggerBody]) -> Reply:
+    body = request.body
+    run, _ = world.trigger(call.route.asset_key, body.partition_key, body.tags, request.key)
+    return Reply(TRIGGER_MATERIALIZATION.success, msgspec.json.encode(run))
 
 
-HANDLERS: dict[str, Handler] = {
-    "listAssetRuns": list_runs,
-    "listAssetBackfills": list_backfills,
-    "listAssetMaterializations": list_materializations,
-    "getAssetBackfill": get_backfill,
-    "createAssetBackfill": create_backfill,
-    "triggerAssetMaterialization": trigger_materialization,
-}
+class _Keyed(Protocol):
+    """What the table needs of an endpoint, whatever it parses."""
+
+    @property
+    def operation(self) -> Operation: ...
+
+    def __call__(self, world: World, call: Call) -> Reply: ...
+
+
+_ENDPOINTS: tuple[_Keyed, ...] = (
+    Endpoint(LIST_BACKFILLS, page_request, list_backfills),
+    Endpoint(CREATE_BACKFILL, backfill_request, create_backfill),
+    Endpoint(GET_BACKFILL, no_parameters, get_backfill),
+    Endpoint(LIST_MATERIALIZATIONS, page_request, list_materializations),
+    Endpoint(TRIGGER_MATERIALIZATION, trigger_request, trigger_materialization),
+    Endpoint(LIST_RUNS, page_request, list_runs),
+)
+
+#: The handler of each operation, by ``operationId`` (what ``Route.operation`` names).
+HANDLERS: dict[str, Handler] = {e.operation.operation_id: e for e in _ENDPOINTS}

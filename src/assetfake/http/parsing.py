@@ -13,14 +13,9 @@ import msgspec
 from assetfake.domain.selection import PartitionSelection
 from assetfake.domain.status import ALL_STATUSES, RunStatus
 from assetfake.http.problems import HTTPProblem
+from assetfake.operations import Body, Operation
 
 MAX_IDEMPOTENCY_KEY = 255
-
-_QUERY_PARAMS: dict[str, frozenset[str]] = {
-    "listAssetRuns": frozenset({"max_results", "page_token", "status"}),
-    "listAssetBackfills": frozenset({"max_results", "page_token", "status"}),
-    "listAssetMaterializations": frozenset({"max_results", "page_token"}),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +42,10 @@ def bad(code: str, detail: str) -> HTTPProblem:
     return HTTPProblem(400, code, detail)
 
 
-def parse_query(operation: str, query_string: str) -> ListQuery:
-    """The list parameters; unknown parameters are refused (they are usually a client typo)."""
-    allowed = _QUERY_PARAMS.get(operation, frozenset())
+def parse_query(operation: Operation, query_string: str) -> ListQuery:
+    """The list parameters; parameters the operation does not take are refused (they are
+    usually a client typo)."""
+    allowed = operation.query
     try:
         pairs = parse_qsl(
             query_string, keep_blank_values=True, strict_parsing=False, errors="strict"
@@ -112,7 +108,8 @@ def idempotency_key(value: str | None) -> str | None:
     return value
 
 
-def _json_object(body: bytes, content_type: str | None, required: bool) -> dict[str, object]:
+def json_object(body: bytes, content_type: str | None, rule: Body) -> dict[str, object]:
+    """The JSON object a POST sent (``{}`` for no body where the body is optional)."""
     if content_type is not None:
         media = content_type.split(";", 1)[0].strip().lower()
         if media != "application/json" and not media.endswith("+json"):
@@ -121,7 +118,7 @@ def _json_object(body: bytes, content_type: str | None, required: bool) -> dict[
                 f"the body must be application/json, got Content-Type {content_type!r}",
             )
     if not body.strip():
-        if required:
+        if rule == "required":
             raise bad("body_required", "this operation needs a JSON object body")
         return {}
     try:
@@ -171,8 +168,8 @@ def _tags(value: object) -> dict[str, str]:
     return dict(value)
 
 
-def parse_trigger(body: bytes, content_type: str | None) -> TriggerBody:
-    data = _json_object(body, content_type, required=False)
+def trigger_body(data: dict[str, object]) -> TriggerBody:
+    """The body of a materialization trigger (fields: partition_key, tags)."""
     _unknown(data, ("partition_key", "tags"))
     partition = data.get("partition_key")
     return TriggerBody(
@@ -184,8 +181,8 @@ def parse_trigger(body: bytes, content_type: str | None) -> TriggerBody:
 _SELECTORS = ("partition_keys", "partition_range", "all_partitions")
 
 
-def parse_backfill(body: bytes, content_type: str | None) -> BackfillBody:
-    data = _json_object(body, content_type, required=True)
+def backfill_body(data: dict[str, object]) -> BackfillBody:
+    """The body of a new backfill (one selector, title, tags)."""
     _unknown(data, (*_SELECTORS, "title", "tags"))
     given = [name for name in _SELECTORS if name in data]
     if len(given) != 1:
