@@ -1,15 +1,16 @@
 """The control API under ``/_fake`` (and ``/_ns/{ns}/_fake``): drive a fake from any language.
 
-Exempt from auth, faults, rate limits and the journal. Needs from the composition root only
+Exempt from auth, faults, rate limits and the journal. Each endpoint is one small function;
+``ROUTES`` maps a method and a path under ``/_fake`` to it. Needs from the composition root
 two callables: one that turns a scenario document into a template, one that turns a fault
-document into a rule (both raise ``ValueError`` with the validation messages).
+document into a rule (both raise ``ValueError`` with the validation messages), and optionally
+a verifier (without one, ``GET /_fake/verify`` is a 404).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 
@@ -26,7 +27,18 @@ STATE_LIMIT = 1000
 
 TemplateLoader = Callable[[bytes], WorldTemplate]  # YAML or JSON (JSON is YAML)
 FaultLoader = Callable[[Namespace, object], FaultRule]
-Verifier = Callable[[Namespace], dict[str, Any]]
+Verifier = Callable[[Namespace], Mapping[str, object]]  # {"passed", "failures", "report"}
+
+
+@dataclass(frozen=True, slots=True)
+class ControlCall:
+    """One control request, routed: its namespace, the path's variable parts, its body."""
+
+    namespaces: Namespaces
+    ns: Namespace
+    is_named: bool  # addressed as /_ns/{name}/_fake/...
+    args: tuple[str, ...]  # the path parts that fill the route's ``*``
+    body: bytes
 
 
 @dataclass
@@ -40,118 +52,191 @@ class ControlAPI:
         namespaces: Namespaces,
         named: Namespace | None,
         path: str,
-        scope: MutableMapping[str, Any],
+        scope: Mapping[str, object],
         body: bytes,
     ) -> Reply:
-        method = scope["method"]
-        namespace = named or namespaces.default
+        method = str(scope["method"])
         parts = tuple(p for p in path.split("/")[2:] if p)
         try:
-            return self._route(namespaces, namespace, named is not None, method, parts, body)
+            for (verb, pattern), endpoint in ROUTES.items():
+                args = _match(pattern, parts) if verb == method else None
+                if args is not None:
+                    ns = named or namespaces.default
+                    call = ControlCall(namespaces, ns, named is not None, args, body)
+                    return endpoint(self, call)
+            raise _no_endpoint(method, parts)
         except HTTPProblem as problem:
             return problem_reply(problem)
         except DomainError as error:
             return error_reply(error)
 
-    def _route(
-        self,
-        namespaces: Namespaces,
-        ns: Namespace,
-        is_named: bool,
-        method: str,
-        parts: tuple[str, ...],
-        body: bytes,
-    ) -> Reply:
-        match (method, parts):
-            case ("GET", ("health",)):
-                return _json({"status": "ok", "namespace": ns.name})
-            case ("DELETE", ()) if is_named:
-                namespaces.drop(ns.name)
-                return _json({"dropped": ns.name})
-            case ("GET", ("openapi.json",)):
-                return Reply(200, control_openapi_json())
-            case ("POST", ("reset",)):
-                ns.reset()
-                return _json(_clock(ns))
-            case ("PUT", ("scenario",)):
-                try:
-                    template = self.load_template(body)
-                except ValueError as error:
-                    raise HTTPProblem(400, "invalid_scenario", str(error)) from None
-                if is_named:
-                    ns.reset(template)
-                else:
-                    namespaces.replace_template(template)
-                return _json({"loaded": template.config.seed, **_clock(ns)})
-            case ("GET", ("clock",)):
-                return _json(_clock(ns))
-            case ("POST", ("clock", "advance")):
-                seconds = _number(_object(body), "seconds")
-                with ns.lock:
-                    try:
-                        ns.world.clock.advance(seconds)
-                    except ValueError as error:
-                        raise HTTPProblem(400, "invalid_advance", str(error)) from None
-                    ns.world.catch_up()
-                return _json(_clock(ns))
-            case ("POST", ("clock", "run-until-idle")):
-                with ns.lock:
-                    done = ns.world.run_until_idle()
-                return _json({**_clock(ns), "transitions": done})
-            case ("GET", ("journal",)):
-                with ns.lock:
-                    items = [_entry(e) for e in ns.journal]
-                return _json({"items": items})
-            case ("DELETE", ("journal",)):
-                with ns.lock:
-                    ns.journal.clear()
-                return _json({"items": []})
-            case ("GET", ("faults",)):
-                with ns.lock:
-                    names = [rule.name for rule in ns.faults.rules()]
-                return _json({"faults": names})
-            case ("POST", ("faults",)):
-                data = _decode(body)
-                docs = data if isinstance(data, list) else [data]
-                try:
-                    rules = [self.load_fault(ns, doc) for doc in docs]
-                except ValueError as error:
-                    raise HTTPProblem(400, "invalid_fault", str(error)) from None
-                with ns.lock:
-                    for rule in rules:
-                        ns.faults.add(rule)
-                    names = [rule.name for rule in ns.faults.rules()]
-                return _json({"faults": names}, 201)
-            case ("DELETE", ("faults",)):
-                with ns.lock:
-                    ns.faults.clear()
-                return _json({"faults": []})
-            case ("GET", ("state",)):
-                return _json(_state(ns))
-            case ("POST", ("runs", run_id, "cancel")):
-                with ns.lock:
-                    return _json(ns.world.cancel_run(run_id))
-            case ("POST", ("backfills", backfill_id, "cancel")):
-                with ns.lock:
-                    return _json(ns.world.cancel_backfill(backfill_id))
-            case ("GET", ("verify",)):
-                if self.verify is None:
-                    raise HTTPProblem(404, "not_found", "verify is not available")
-                with ns.lock:
-                    return _json(self.verify(ns))
-            case ("POST", ("snapshot",)):
-                return _json({"id": ns.snapshot()}, 201)
-            case ("POST", ("restore", snapshot_id)):
-                if not ns.restore(snapshot_id):
-                    raise HTTPProblem(
-                        404,
-                        "snapshot_not_found",
-                        f"no snapshot '{snapshot_id}' of namespace '{ns.name}'",
-                    )
-                return _json(_clock(ns))
+
+Endpoint = Callable[[ControlAPI, ControlCall], Reply]
+
+
+def _match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The parts that fill the pattern's ``*``, or None when the path is not the pattern's."""
+    if len(pattern) != len(parts):
+        return None
+    if any(want not in ("*", part) for want, part in zip(pattern, parts, strict=True)):
+        return None
+    return tuple(part for want, part in zip(pattern, parts, strict=True) if want == "*")
+
+
+def _no_endpoint(method: str, parts: tuple[str, ...]) -> HTTPProblem:
+    return HTTPProblem(404, "not_found", f"no control endpoint {method} /_fake/" + "/".join(parts))
+
+
+# ------------------------------------------------------------------------------- endpoints
+
+
+def _health(api: ControlAPI, call: ControlCall) -> Reply:
+    return _json({"status": "ok", "namespace": call.ns.name})
+
+
+def _drop(api: ControlAPI, call: ControlCall) -> Reply:
+    if not call.is_named:  # the default namespace is never dropped
+        raise _no_endpoint("DELETE", ())
+    call.namespaces.drop(call.ns.name)
+    return _json({"dropped": call.ns.name})
+
+
+def _openapi(api: ControlAPI, call: ControlCall) -> Reply:
+    return Reply(200, control_openapi_json())
+
+
+def _reset(api: ControlAPI, call: ControlCall) -> Reply:
+    call.ns.reset()
+    return _json(_clock(call.ns))
+
+
+def _load_scenario(api: ControlAPI, call: ControlCall) -> Reply:
+    try:
+        template = api.load_template(call.body)
+    except ValueError as error:
+        raise HTTPProblem(400, "invalid_scenario", str(error)) from None
+    if call.is_named:
+        call.ns.reset(template)
+    else:
+        call.namespaces.replace_template(template)
+    return _json({"loaded": template.config.seed, **_clock(call.ns)})
+
+
+def _get_clock(api: ControlAPI, call: ControlCall) -> Reply:
+    return _json(_clock(call.ns))
+
+
+def _advance(api: ControlAPI, call: ControlCall) -> Reply:
+    seconds = _number(_object(call.body), "seconds")
+    ns = call.ns
+    with ns.lock:
+        try:
+            ns.world.clock.advance(seconds)
+        except ValueError as error:
+            raise HTTPProblem(400, "invalid_advance", str(error)) from None
+        ns.world.catch_up()
+    return _json(_clock(ns))
+
+
+def _run_until_idle(api: ControlAPI, call: ControlCall) -> Reply:
+    with call.ns.lock:
+        done = call.ns.world.run_until_idle()
+    return _json({**_clock(call.ns), "transitions": done})
+
+
+def _get_journal(api: ControlAPI, call: ControlCall) -> Reply:
+    with call.ns.lock:
+        items = [_entry(e) for e in call.ns.journal]
+    return _json({"items": items})
+
+
+def _clear_journal(api: ControlAPI, call: ControlCall) -> Reply:
+    with call.ns.lock:
+        call.ns.journal.clear()
+    return _json({"items": []})
+
+
+def _get_faults(api: ControlAPI, call: ControlCall) -> Reply:
+    return _json({"faults": _fault_names(call.ns)})
+
+
+def _add_faults(api: ControlAPI, call: ControlCall) -> Reply:
+    data = _decode(call.body)
+    docs = data if isinstance(data, list) else [data]
+    try:
+        rules = [api.load_fault(call.ns, doc) for doc in docs]
+    except ValueError as error:
+        raise HTTPProblem(400, "invalid_fault", str(error)) from None
+    with call.ns.lock:
+        for rule in rules:
+            call.ns.faults.add(rule)
+    return _json({"faults": _fault_names(call.ns)}, 201)
+
+
+def _clear_faults(api: ControlAPI, call: ControlCall) -> Reply:
+    with call.ns.lock:
+        call.ns.faults.clear()
+    return _json({"faults": []})
+
+
+def _get_state(api: ControlAPI, call: ControlCall) -> Reply:
+    return _json(_state(call.ns))
+
+
+def _cancel_run(api: ControlAPI, call: ControlCall) -> Reply:
+    (run_id,) = call.args
+    with call.ns.lock:
+        return _json(call.ns.world.cancel_run(run_id))
+
+
+def _cancel_backfill(api: ControlAPI, call: ControlCall) -> Reply:
+    (backfill_id,) = call.args
+    with call.ns.lock:
+        return _json(call.ns.world.cancel_backfill(backfill_id))
+
+
+def _verify(api: ControlAPI, call: ControlCall) -> Reply:
+    if api.verify is None:
+        raise HTTPProblem(404, "not_found", "verify is not available")
+    with call.ns.lock:
+        return _json(api.verify(call.ns))
+
+
+def _snapshot(api: ControlAPI, call: ControlCall) -> Reply:
+    return _json({"id": call.ns.snapshot()}, 201)
+
+
+def _restore(api: ControlAPI, call: ControlCall) -> Reply:
+    (snapshot_id,) = call.args
+    if not call.ns.restore(snapshot_id):
         raise HTTPProblem(
-            404, "not_found", f"no control endpoint {method} /_fake/" + "/".join(parts)
+            404, "snapshot_not_found", f"no snapshot '{snapshot_id}' of namespace '{call.ns.name}'"
         )
+    return _json(_clock(call.ns))
+
+
+#: (method, path parts under /_fake, ``*`` for a variable part) -> endpoint.
+ROUTES: dict[tuple[str, tuple[str, ...]], Endpoint] = {
+    ("GET", ("health",)): _health,
+    ("DELETE", ()): _drop,
+    ("GET", ("openapi.json",)): _openapi,
+    ("POST", ("reset",)): _reset,
+    ("PUT", ("scenario",)): _load_scenario,
+    ("GET", ("clock",)): _get_clock,
+    ("POST", ("clock", "advance")): _advance,
+    ("POST", ("clock", "run-until-idle")): _run_until_idle,
+    ("GET", ("journal",)): _get_journal,
+    ("DELETE", ("journal",)): _clear_journal,
+    ("GET", ("faults",)): _get_faults,
+    ("POST", ("faults",)): _add_faults,
+    ("DELETE", ("faults",)): _clear_faults,
+    ("GET", ("state",)): _get_state,
+    ("POST", ("runs", "*", "cancel")): _cancel_run,
+    ("POST", ("backfills", "*", "cancel")): _cancel_backfill,
+    ("GET", ("verify",)): _verify,
+    ("POST", ("snapshot",)): _snapshot,
+    ("POST", ("restore", "*")): _restore,
+}
 
 
 def _json(data: object, status: int = 200) -> Reply:
@@ -180,6 +265,11 @@ def _number(data: dict[str, object], name: str) -> float:
         return float(value)
     except OverflowError:  # an integer of hundreds of digits
         raise HTTPProblem(400, "invalid_field", f"'{name}' is too large") from None
+
+
+def _fault_names(ns: Namespace) -> list[str]:
+    with ns.lock:
+        return [rule.name for rule in ns.faults.rules()]
 
 
 def _clock(ns: Namespace) -> dict[str, object]:
