@@ -25,9 +25,10 @@ Body = Literal["required", "optional", "absent"]
 READ_SCOPE: Scope = "assets:read"
 WRITE_SCOPE: Scope = "assets:write"
 
-#: The prefix of every path, and the placeholders of its parameters.
-PATH_PREFIX = "/assets/{assetKey}/"
+#: The placeholders of the path parameters, and the prefix of every path.
+ASSET_KEY = "{assetKey}"
 BACKFILL_ID = "{backfillId}"
+PATH_PREFIX = f"/assets/{ASSET_KEY}/"
 
 #: The error statuses every operation documents (section 1 of the contract).
 ERROR_STATUSES: frozenset[int] = frozenset({400, 401, 403, 404, 429, 500})

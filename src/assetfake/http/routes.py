@@ -10,27 +10,22 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from assetfake.http.problems import HTTPProblem
+from assetfake.operations import ASSET_KEY, BACKFILL_ID, GET_BACKFILL, OPERATIONS, Operation
 
 MAX_KEY_LENGTH = 255
 
-# (suffix after the asset key, method) -> operationId; "*" matches one segment (backfill id)
-_OPERATIONS: dict[tuple[tuple[str, ...], str], str] = {
-    (("backfills",), "GET"): "listAssetBackfills",
-    (("backfills",), "POST"): "createAssetBackfill",
-    (("backfills", "*"), "GET"): "getAssetBackfill",
-    (("materializations",), "GET"): "listAssetMaterializations",
-    (("materialize",), "POST"): "triggerAssetMaterialization",
-    (("runs",), "GET"): "listAssetRuns",
+#: (suffix after the asset key, method) -> operation, from the registry. A placeholder segment
+#: (``{backfillId}``) matches any one non-empty segment.
+_OPERATIONS: dict[tuple[tuple[str, ...], str], Operation] = {
+    (op.suffix, op.method): op for op in OPERATIONS.values()
 }
+#: Longest first, so that ``backfills/{backfillId}`` is tried before ``backfills``.
 _SUFFIXES = sorted({suffix for suffix, _ in _OPERATIONS}, key=len, reverse=True)
-
-OPERATION_IDS = tuple(_OPERATIONS.values())
-READ_OPERATIONS = frozenset(op for (_, method), op in _OPERATIONS.items() if method == "GET")
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    operation: str
+    operation: str  # the operationId (a key of assetfake.operations.OPERATIONS)
     asset_key: str
     backfill_id: str | None = None
     #: What is wrong with the path's parameters: refused with a 400 at the request-shape
@@ -75,7 +70,7 @@ def route(method: str, raw_path: str) -> Route:
         if backfill_segment is not None:
             backfill_id, bad_id = _decode(backfill_segment, "backfill id")
             invalid = invalid or bad_id
-        return Route(operation, asset_key, backfill_id, invalid)
+        return Route(operation.operation_id, asset_key, backfill_id, invalid)
     for cut in range(2, len(segments)):
         if _match(tuple(segments[cut:])) is not None and all(segments[:cut]):
             key = "/".join(unquote(s) for s in segments[:cut])
@@ -90,12 +85,22 @@ def route(method: str, raw_path: str) -> Route:
 
 
 def _match(rest: tuple[str, ...]) -> tuple[tuple[str, ...], str | None] | None:
+    """The suffix that ``rest`` matches, and the raw backfill-id segment in it (or None)."""
     for suffix in _SUFFIXES:
         if len(rest) != len(suffix):
             continue
-        if all((p == "*" and s != "") or p == s for p, s in zip(suffix, rest, strict=True)):
-            return suffix, (rest[1] if "*" in suffix else None)
+        if all(_fits(part, segment) for part, segment in zip(suffix, rest, strict=True)):
+            ids = [
+                segment for part, segment in zip(suffix, rest, strict=True) if part == BACKFILL_ID
+            ]
+            return suffix, (ids[0] if ids else None)
     return None
+
+
+def _fits(part: str, segment: str) -> bool:
+    if part.startswith("{"):  # a path parameter: any one non-empty segment
+        return segment != ""
+    return part == segment
 
 
 def _decode(segment: str, what: str) -> tuple[str, str | None]:
@@ -108,4 +113,6 @@ def _decode(segment: str, what: str) -> tuple[str, str | None]:
 
 
 def location(prefix: str, asset_key: str, backfill_id: str) -> str:
-    return f"{prefix}/assets/{quote(asset_key, safe='')}/backfills/{quote(backfill_id, safe='')}"
+    """The URL of a backfill (the path of GET_BACKFILL), for a ``Location`` header."""
+    path = GET_BACKFILL.path.replace(ASSET_KEY, quote(asset_key, safe=""))
+    return prefix + path.replace(BACKFILL_ID, quote(backfill_id, safe=""))
