@@ -1,101 +1,129 @@
-"""An in-process synchronous httpx transport that calls the ASGI app with no event loop and
-no thread hop: the app never suspends while handling a request (its only awaits are the body
-it is handed and the response it sends), so one ``coroutine.send(None)`` runs it to the end.
+"""In-process httpx transports: they call :meth:`AssetsApp.respond` directly (no event loop, no
+thread hop, no ASGI messages) and turn its :class:`Outcome` into what a socket client would
+meet, at the moment it would meet it:
+
+- ``reset`` and ``hang`` raise from sending the request (``ReadError``, ``ReadTimeout``), and so
+  does a request on a connection that ``close_after`` left stale (``RemoteProtocolError``);
+- ``empty``, ``truncated`` and ``stall`` return the status and headers, and raise while the
+  body is read (``RemoteProtocolError``, ``ReadTimeout``) — outside ``handle_request``, as on a
+  socket, so a retrying transport wrapped around this one sees what it would see live;
+- ``malformed`` is a 200 whose body fails to parse; ``slow_body`` dribbles the real body.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Any
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from assetfake.http.app import SYNC_EXTENSION, AssetsApp
-from assetfake.http.faults import NetworkFault
+from assetfake.http.app import MAX_BODY, AssetsApp
+from assetfake.http.delivery import promised_headers, reply_headers, slow_pieces
+from assetfake.http.exchange import ApiRequest, ConnectionState, Outcome
+
+_CUT_SHORT = "peer closed connection without sending complete message body"
 
 
-def network_error(fault: NetworkFault, request: httpx.Request) -> httpx.TransportError:
-    """The httpx exception a real connection would have raised for this network fault."""
-    if fault.kind == "reset":
-        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
-    if fault.kind == "hang":
-        return httpx.ReadTimeout("timed out (the server never answered)", request=request)
-    if fault.kind == "empty":
-        return httpx.RemoteProtocolError(
-            "peer closed connection without sending complete message body", request=request
-        )
-    return httpx.RemoteProtocolError(
-        "peer closed connection without sending complete message body (incomplete chunked read)",
-        request=request,
+def api_request(request: httpx.Request, body: bytes) -> ApiRequest:
+    url = request.url
+    return ApiRequest(
+        method=request.method,
+        raw_path=url.raw_path.split(b"?", 1)[0].decode("latin-1"),
+        query=url.query.decode("latin-1"),
+        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers.raw},
+        body=body if len(body) <= MAX_BODY else b"",
+        too_large=len(body) > MAX_BODY,
     )
 
 
-class AppSuspended(RuntimeError):
-    """The app awaited something that does not complete at once; use the async transport."""
+def sent_error(outcome: Outcome, request: httpx.Request) -> httpx.TransportError | None:
+    """The error a socket client raises while sending this request, if any."""
+    if outcome.network == "reset":
+        return httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
+    if outcome.network == "hang":
+        return httpx.ReadTimeout("timed out (the server never answered)", request=request)
+    if outcome.network == "close_after":
+        return httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        )
+    return None
+
+
+class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body as the socket would deliver it: whole, dribbled, or cut short."""
+
+    def __init__(self, outcome: Outcome, request: httpx.Request) -> None:
+        self.pieces: list[tuple[bytes, float]] = [(outcome.reply.body, 0.0)]
+        self.error: httpx.TransportError | None = None
+        body = outcome.reply.body
+        respond = None if outcome.fault is None else outcome.fault.respond
+        if outcome.network in ("empty", "truncated"):
+            sent = body[: len(body) // 2] if outcome.network == "truncated" else b""
+            detail = f"{_CUT_SHORT} (received {len(sent)} bytes, expected {len(body)})"
+            self.pieces = [(sent, 0.0)]
+            self.error = httpx.RemoteProtocolError(detail, request=request)
+        elif outcome.network == "stall" and respond is not None:
+            self.pieces = [(body[: respond.stall_after_bytes], 0.0)]
+            self.error = httpx.ReadTimeout("timed out (the body stalled)", request=request)
+        elif outcome.network is None and respond is not None and respond.network == "slow_body":
+            self.pieces = slow_pieces(body, respond.bytes_per_second)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for piece, pause in self.pieces:
+            yield piece
+            if pause:
+                time.sleep(pause)
+        if self.error is not None:
+            raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece, pause in self.pieces:
+            yield piece
+            if pause:
+                await asyncio.sleep(pause)
+        if self.error is not None:
+            raise self.error
+
+
+def _response(outcome: Outcome, request: httpx.Request) -> httpx.Response:
+    if outcome.network in ("empty", "truncated", "stall"):
+        headers = promised_headers(outcome)
+    else:
+        headers = reply_headers(outcome.reply, outcome.request_id, outcome.marks)
+    status = outcome.reply.status
+    return httpx.Response(status, headers=headers, stream=_Body(outcome, request), request=request)
 
 
 class SyncASGITransport(httpx.BaseTransport):
-    def __init__(self, app: AssetsApp, client: tuple[str, int] = ("127.0.0.1", 50000)) -> None:
+    """The in-process transport of ``fake.client()`` (``fake.transport``)."""
+
+    def __init__(self, app: AssetsApp) -> None:
         self.app = app
-        self.client = client
+        self.connection = ConnectionState()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        url = request.url
-        raw_path = url.raw_path.split(b"?", 1)[0]
-        scope: MutableMapping[str, Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": request.method,
-            "scheme": url.scheme,
-            "path": url.path,
-            "raw_path": raw_path,
-            "query_string": url.query,
-            "root_path": "",
-            "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
-            "client": self.client,
-            "extensions": {SYNC_EXTENSION: {}},
-        }
-        sent_body = False
-        status = 500
-        headers: list[tuple[bytes, bytes]] = []
-        chunks: list[bytes] = []
-
-        async def receive() -> MutableMapping[str, Any]:
-            nonlocal sent_body
-            if sent_body:
-                return {"type": "http.disconnect"}
-            sent_body = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: MutableMapping[str, Any]) -> None:
-            nonlocal status, headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        coroutine = self.app(scope, receive, send)
-        try:
-            coroutine.send(None)
-        except StopIteration:
-            pass
-        except NetworkFault as fault:
-            raise network_error(fault, request) from None
-        else:
-            coroutine.close()
-            raise AppSuspended("the app suspended during a request; use fake.async_client()")
-        return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
+        outcome = self.app.respond(api_request(request, request.read()), self.connection)
+        if outcome.delay_seconds > 0:
+            time.sleep(outcome.delay_seconds)
+        error = sent_error(outcome, request)
+        if error is not None:
+            raise error
+        return _response(outcome, request)
 
 
-class AsyncASGITransport(httpx.ASGITransport):
-    """httpx's ASGI transport, with network faults raised as httpx exceptions."""
+class AsyncASGITransport(httpx.AsyncBaseTransport):
+    """The in-process transport of ``fake.async_client()`` (``fake.async_transport``)."""
+
+    def __init__(self, app: AssetsApp) -> None:
+        self.app = app
+        self.connection = ConnectionState()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await super().handle_async_request(request)
-        except NetworkFault as fault:
-            raise network_error(fault, request) from None
+        outcome = self.app.respond(api_request(request, await request.aread()), self.connection)
+        if outcome.delay_seconds > 0:
+            await asyncio.sleep(outcome.delay_seconds)
+        error = sent_error(outcome, request)
+        if error is not None:
+            raise error
+        return _response(outcome, request)

@@ -18,6 +18,7 @@ import msgspec
 from assetfake.http.guards import INSUFFICIENT_SCOPE, INVALID_TOKEN
 from assetfake.http.policy import FaultRule
 from assetfake.http.problems import PROBLEM_TYPE, problem_body
+from assetfake.http.replies import Reply, header_value
 
 _CODES = {
     400: "bad_request",
@@ -32,16 +33,6 @@ _DEFAULT_HEADERS = {
     403: {"WWW-Authenticate": INSUFFICIENT_SCOPE},
     429: {"Retry-After": "1"},
 }
-
-
-class NetworkFault(Exception):
-    """Raised out of the app by a network fault when there is no socket to break (in-process
-    transports turn it into the matching httpx exception)."""
-
-    def __init__(self, kind: str, rule: str) -> None:
-        super().__init__(f"injected network fault '{kind}' (rule '{rule}')")
-        self.kind = kind
-        self.rule = rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,22 +133,26 @@ def _fires(entry: _Active, now_ms: int) -> bool:
     return m.probability is None or entry.rng.random() < m.probability
 
 
-def fault_reply(rule: FaultRule) -> tuple[int, bytes, dict[str, str], str]:
-    """Status, body, headers and content type of a status fault."""
+def fault_reply(rule: FaultRule, rate_headers: Mapping[str, str]) -> Reply:
+    """The answer of a status fault, over the rate limit's headers (an injected 429 reports
+    the quota spent until its Retry-After)."""
     respond = rule.respond
     status = respond.status or 500
-    headers = merge_headers(_DEFAULT_HEADERS.get(status, {}), respond.headers)
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    headers = merge_headers(rate_headers, _DEFAULT_HEADERS.get(status, {}), respond.headers)
+    content_type = header_value(headers, "content-type")
     if content_type is not None:
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    if status == 429 and rate_headers:
+        retry = header_value(headers, "retry-after")
+        headers = merge_headers(headers, {"RateLimit": f'"default";r=0;t={retry}'})
     if respond.body is None:
         code = _CODES.get(status, "injected_fault")
         body = problem_body(status, code, f"injected fault '{rule.name}'")
-        return status, body, headers, content_type or PROBLEM_TYPE
+        return Reply(status, body, headers, content_type or PROBLEM_TYPE)
     if isinstance(respond.body, str):
         text = content_type or "text/plain; charset=utf-8"
-        return status, respond.body.encode(), headers, text
-    return status, msgspec.json.encode(respond.body), headers, content_type or PROBLEM_TYPE
+        return Reply(status, respond.body.encode(), headers, text)
+    return Reply(status, msgspec.json.encode(respond.body), headers, content_type or PROBLEM_TYPE)
 
 
 def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:

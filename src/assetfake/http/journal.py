@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+
+from assetfake.domain.timestamps import to_datetime
+from assetfake.http.exchange import ApiRequest, Outcome
+from assetfake.http.replies import header_value
 
 #: How many entries a namespace keeps; the oldest are dropped first.
 JOURNAL_CAP = 10_000
@@ -27,6 +33,7 @@ class JournalEntry:
     retry_after: float | None = None  # the Retry-After the response carried, in seconds
     credential: str | None = None  # a digest of the Authorization header, if one was sent
     network: str | None = None  # the network fault that answered (reset, malformed, ...)
+    aborted: bool = False  # the request never arrived whole: nothing was acted on
 
     @property
     def succeeded(self) -> bool:
@@ -37,6 +44,40 @@ class JournalEntry:
         """What makes two requests "identical" for the retry expectations: method, path,
         query, body and the credential they were sent with."""
         return (self.method, self.path, self.query, self.body_digest, self.credential)
+
+
+def entry_of(request: ApiRequest, path: str, outcome: Outcome, arrived_ms: int) -> JournalEntry:
+    """The journal's line for one request, read off its outcome."""
+    reply = outcome.reply
+    retry_after = None if outcome.network else header_value(reply.headers, "retry-after")
+    return JournalEntry(
+        operation=outcome.operation,
+        method=request.method,
+        path=path,
+        query=request.query,
+        status=outcome.status,
+        fault=outcome.fault_name,
+        clock_time=to_datetime(arrived_ms),
+        wall_time=time.time(),
+        body_digest=hashlib.sha256(request.body).hexdigest(),
+        request_id=outcome.request_id,
+        asset=outcome.asset,
+        retry_after=_seconds(retry_after),
+        credential=_digest(request.headers.get("authorization")),
+        network=outcome.network,
+        aborted=outcome.aborted,
+    )
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
+
+
+def _digest(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 class Journal:

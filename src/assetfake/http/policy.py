@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Phase = Literal["before", "after"]
-NetworkKind = Literal["reset", "empty", "truncated", "malformed", "hang"]
+NetworkKind = Literal[
+    "reset", "empty", "truncated", "malformed", "hang", "stall", "slow_body", "close_after"
+]
 RateScope = Literal["token", "global"]
 
 
@@ -61,6 +63,8 @@ class FaultResponse:
     delay_seconds: float = 0.0
     phase: Phase = "before"
     network: NetworkKind | None = None
+    stall_after_bytes: int = 0  # network: stall
+    bytes_per_second: float = 0.0  # network: slow_body
 
 
 @dataclass(frozen=True, slots=True)

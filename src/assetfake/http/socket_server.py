@@ -1,5 +1,7 @@
-"""uvicorn glue: an h11 protocol that hands the app its connection's transport, so that
-network faults (reset, empty, truncated) really happen on the wire."""
+"""uvicorn glue: an h11 protocol that hands the app its connection (transport and state), so
+that network faults really happen on the wire, and that answers requests too broken to reach
+the app (a malformed request line or header, no Host, two Content-Lengths, a bad chunk) with a
+problem document instead of uvicorn's text/plain page."""
 
 from __future__ import annotations
 
@@ -10,10 +12,22 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from assetfake.http.app import TRANSPORT_EXTENSION, AssetsApp, Receive, Scope, Send
+from assetfake.http.app import AssetsApp
+from assetfake.http.asgi import Receive, Scope, Send
+from assetfake.http.delivery import CONNECTION_EXTENSION, TRANSPORT_EXTENSION
+from assetfake.http.exchange import ConnectionState
+from assetfake.http.problems import PROBLEM_TYPE, problem_body
+
+_BAD_REQUEST = problem_body(
+    400,
+    "malformed_request",
+    "the request is not valid HTTP/1.1 (a malformed request line or header, a missing Host, "
+    "a repeated Content-Length or a broken chunked body); the connection is closed",
+)
 
 
 class FaultableH11Protocol(H11Protocol):
@@ -21,12 +35,37 @@ class FaultableH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         inner = self.app
         protocol = self
+        connection = ConnectionState()
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            scope.setdefault("extensions", {})[TRANSPORT_EXTENSION] = protocol.transport
+            extensions = scope.setdefault("extensions", {})
+            extensions[TRANSPORT_EXTENSION] = protocol.transport
+            extensions[CONNECTION_EXTENSION] = connection
             await inner(scope, receive, send)
 
         self.app = app
+
+    def send_400_response(self, msg: str) -> None:
+        """A request h11 cannot parse: a problem document, then the connection is closed."""
+        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+            self.transport.close()  # an answer was already under way: nothing more to say
+            return
+        headers = [
+            (b"content-type", PROBLEM_TYPE.encode()),
+            (b"content-length", str(len(_BAD_REQUEST)).encode()),
+            (b"x-request-id", b"req_protocol_error"),
+            (b"connection", b"close"),
+        ]
+        try:
+            for event in (
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Data(data=_BAD_REQUEST),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event))
+        except h11.LocalProtocolError:
+            pass  # h11 will not answer in this state: closing is all that is left
+        self.transport.close()
 
 
 class QuietSignalsServer(uvicorn.Server):
