@@ -6,9 +6,10 @@ scenario loads with :meth:`assetfake.Scenario.load`. ::
 
     from hypothesis import given
     from assetfake import AssetFake
+    from assetfake.operations import LIST_RUNS
     from assetfake.testing.strategies import fault_schedules
 
-    @given(fault_schedules(operations=["listAssetRuns"]))
+    @given(fault_schedules(operations=[LIST_RUNS.operation_id]))
     def test_my_client_survives(faults):
         fake = AssetFake({"version": 1, "assets": [{"key": "customers"}], "faults": faults})
         ...
@@ -32,7 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from assetfake.scenario.operations import ERROR_STATUSES, OPERATIONS
+from assetfake.operations import ERROR_STATUSES, OPERATIONS
 
 __all__ = [
     "LIST_OPERATIONS",
@@ -47,12 +48,8 @@ __all__ = [
 NetworkKind = Literal["reset", "empty", "truncated", "malformed", "hang"]
 PartitionKind = Literal["daily", "hourly", "static", "none"]
 
-#: The operations that answer a page of items.
-LIST_OPERATIONS: tuple[str, ...] = (
-    "listAssetRuns",
-    "listAssetMaterializations",
-    "listAssetBackfills",
-)
+#: The operations that answer a page of items, in the order of the OpenAPI document.
+LIST_OPERATIONS: tuple[str, ...] = tuple(op.operation_id for op in OPERATIONS.values() if op.pages)
 
 #: The network faults ``network=True`` draws from. ``hang`` is left out: on a live server it
 #: holds the connection until the client's timeout. Ask for it by name.
