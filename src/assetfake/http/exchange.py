@@ -56,6 +56,8 @@ class Outcome:
     aborted: bool = False
     #: Headers the delivery adds (``X-Fake-Fault``), kept apart so a broken body can carry them.
     marks: dict[str, str] = field(default_factory=dict)
+    #: The real (wall-clock) delay before the answer, drawn once when the fault fired.
+    delay_seconds: float = 0.0
 
     @property
     def status(self) -> int:
@@ -70,7 +72,3 @@ class Outcome:
     @property
     def fault_name(self) -> str | None:
         return None if self.fault is None else self.fault.name
-
-    @property
-    def delay_seconds(self) -> float:
-        return 0.0 if self.fault is None else self.fault.respond.delay_seconds

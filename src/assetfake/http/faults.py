@@ -83,6 +83,16 @@ class FaultEngine:
                 entry.fired -= 1
                 return
 
+    def delay_for(self, rule: FaultRule) -> float:
+        """The wall-clock delay this firing of ``rule`` waits: fixed, or drawn (seeded, from
+        the rule's own generator) between ``delay_seconds`` and ``delay_max_seconds``."""
+        low, high = rule.respond.delay_seconds, rule.respond.delay_max_seconds
+        if high is None or high <= low:
+            return low
+        entry = next((e for e in self.active if e.rule is rule), None)
+        draw = entry.rng.random() if entry is not None else 0.0
+        return low + (high - low) * draw
+
     def decide(self, call: FaultCall, now_ms: int) -> FaultRule | None:
         chosen: FaultRule | None = None
         for entry in self.active:

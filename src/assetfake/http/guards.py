@@ -43,6 +43,13 @@ def check_auth(policy: AuthPolicy, operation: str, token: str | None, now_ms: in
             "the bearer token is not known",
             {"WWW-Authenticate": INVALID_TOKEN},
         )
+    if grant.revoked_at_ms is not None and now_ms >= grant.revoked_at_ms:
+        raise HTTPProblem(
+            401,
+            "token_revoked",
+            "the bearer token has been revoked",
+            {"WWW-Authenticate": INVALID_TOKEN},
+        )
     if grant.expires_at_ms is not None and now_ms >= grant.expires_at_ms:
         raise HTTPProblem(
             401,
@@ -58,6 +65,20 @@ def check_auth(policy: AuthPolicy, operation: str, token: str | None, now_ms: in
             f"this operation needs scope '{needed}'",
             {"WWW-Authenticate": f'{INSUFFICIENT_SCOPE}, scope="{needed}"'},
         )
+
+
+def issued_credential(policy: AuthPolicy | None, now_ms: int) -> str | None:
+    """What the credential source hands the client under test now: the first of
+    ``auth.client`` valid at ``now_ms``, else the last of them (a client that keeps asking
+    keeps failing); without ``auth.client``, the token with the most scopes. None: no auth."""
+    if policy is None or not policy.tokens:
+        return None
+    if policy.client:
+        grants = [policy.tokens[name] for name in policy.client if name in policy.tokens]
+        valid = next((g.token for g in grants if g.valid_at(now_ms)), None)
+        return valid if valid is not None else policy.client[-1]
+    ranked = sorted(policy.tokens.values(), key=lambda g: -len(g.scopes))
+    return ranked[0].token
 
 
 @dataclass(slots=True)

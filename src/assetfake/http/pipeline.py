@@ -94,7 +94,8 @@ def process(target: Target, request: ApiRequest, request_id: str, now_ms: int) -
             namespace.faults.retract(fault)  # an after-phase fault only hits a change that
             fault = None  # happened, and is not spent by one that did not
     outcome = Outcome(reply, request_id, found.operation, found.asset_key, fault)
-    return _finish(outcome, quota, namespace.template.policies.mark_faults)
+    delay = 0.0 if fault is None else namespace.faults.delay_for(fault)
+    return _finish(outcome, quota, namespace.template.policies.mark_faults, delay)
 
 
 def _answer(
@@ -141,7 +142,7 @@ def check_shape(found: Route, request: ApiRequest) -> None:
         raise HTTPProblem(400, "body_too_large", "the body exceeds the size the fake reads")
 
 
-def _finish(outcome: Outcome, quota: Quota, mark: bool = True) -> Outcome:
+def _finish(outcome: Outcome, quota: Quota, mark: bool = True, delay: float = 0.0) -> Outcome:
     """The answer as the client gets it: the fault's reply in place of the real one, the rate
     limit's headers on every answer, the fault's mark."""
     fault = outcome.fault
@@ -163,7 +164,14 @@ def _finish(outcome: Outcome, quota: Quota, mark: bool = True) -> Outcome:
     marks = {"X-Fake-Fault": fault.name} if fault is not None and mark else {}
     failure = None if network in _ANSWERED else network
     return Outcome(
-        reply, outcome.request_id, outcome.operation, outcome.asset, fault, failure, marks=marks
+        reply,
+        outcome.request_id,
+        outcome.operation,
+        outcome.asset,
+        fault,
+        failure,
+        marks=marks,
+        delay_seconds=0.0 if fault is None else delay,
     )
 
 
@@ -174,7 +182,7 @@ def _replaces(fault: FaultRule) -> bool:
 def _openapi(namespace: Namespace, method: str) -> Reply:
     if method != "GET":
         return problem_reply(HTTPProblem(405, "method_not_allowed", "only GET", {"Allow": "GET"}))
-    return Reply(200, openapi_json())
+    return Reply(200, openapi_json(auth=namespace.template.policies.auth is not None))
 
 
 def _query_map(query: str) -> dict[str, str]:

@@ -22,11 +22,19 @@ class TokenGrant:
     token: str
     scopes: frozenset[str]
     expires_at_ms: int | None = None
+    revoked_at_ms: int | None = None
+
+    def valid_at(self, now_ms: int) -> bool:
+        """Neither expired nor revoked at ``now_ms`` (on the fake's clock)."""
+        ends = [t for t in (self.expires_at_ms, self.revoked_at_ms) if t is not None]
+        return all(now_ms < t for t in ends)
 
 
 @dataclass(frozen=True, slots=True)
 class AuthPolicy:
     tokens: Mapping[str, TokenGrant]
+    #: ``auth.client``: the credentials the client under test is issued, in order.
+    client: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,8 @@ class FaultResponse:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: object = None  # None: the problem document for the status; str: sent as is
     delay_seconds: float = 0.0
+    #: With ``delay_seconds``: the upper end of a seeded, uniform delay (``{min, max}``).
+    delay_max_seconds: float | None = None
     phase: Phase = "before"
     network: NetworkKind | None = None
     stall_after_bytes: int = 0  # network: stall
