@@ -1,67 +1,135 @@
-"""The ``assetfake`` command: serve | validate | scenarios | openapi | schema."""
+"""The ``assetfake`` command: serve | validate | scenarios | openapi | schema | verify.
+
+A bad command-line value (an option out of range, an unknown scenario, a scenario that does not
+load, an address that cannot be bound) is reported on stderr, one line per problem, with exit
+status 2 and never a traceback. ``validate`` and ``verify`` exit 1 when what they check fails.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
-import logging
+import math
 import signal
+import socket
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
+from assetfake._version import __version__
+from assetfake.logs import LOG_FORMATS, configure_logging
+
+if TYPE_CHECKING:
+    from assetfake.fake import AssetFake
+
+#: Exit status of a bad command line (argparse's own), and of a check that failed.
+USAGE_ERROR = 2
+CHECK_FAILED = 1
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+MAX_SEED = 2**63 - 1
+MAX_SPEED = 1e6  # the scenario format's bound on clock.speed
+DEFAULT_HOST = "127.0.0.1"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (argparse prints the usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        one_line = " ".join(message.split())
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {one_line} (see {self.prog} --help)\n")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
-        return 2
+        return USAGE_ERROR
     code: int = args.run(args)
     return code
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+# --- argument values ---------------------------------------------------------------------------
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 (a free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {port}")
+    return port
+
+
+def clock_speed(text: str) -> float:
+    """A realtime clock speed: a finite number above 0, at most 1e6."""
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = math.nan
+    if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
+        raise argparse.ArgumentTypeError(
+            f"expected a number above 0 and at most {MAX_SPEED:g}, got {text!r}"
+        )
+    return speed
+
+
+def seed_number(text: str) -> int:
+    """A seed: a whole number from 0 to 2**63 - 1."""
+    digits = text.strip()
+    if not digits.isdigit() or len(digits) > len(str(MAX_SEED)) or int(digits) > MAX_SEED:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to 2**63 - 1, got {shown!r}"
+        )
+    return int(digits)
+
+
+# --- the parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `assetfake` command line, every option with its help."""
+    parser = _Parser(
         prog="assetfake", description="A stateful fake of the Assets API for testing clients."
     )
+    parser.add_argument(
+        "--version", action="version", version=f"assetfake {__version__}", help="print the version"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_serve(sub)
 
-    serve = sub.add_parser("serve", help="serve a scenario over HTTP")
-    serve.add_argument(
-        "scenario",
-        nargs="?",
-        default=None,
-        help="a shipped scenario's name or a YAML file (default: 'default')",
+    validate = sub.add_parser(
+        "validate", help="check scenario files", description="Check scenario files."
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    serve.add_argument("--seed", type=int, default=None, help="overrides the scenario's seed")
-    serve.add_argument(
-        "--clock",
-        choices=("manual", "realtime"),
-        default="realtime",
-        help="realtime (default here) or manual",
+    validate.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="scenario YAML files; each is checked in full ('ok: FILE' or its errors)",
     )
-    serve.add_argument(
-        "--speed", type=float, default=None, help="realtime clock speed (default: the scenario's)"
-    )
-    serve.add_argument("--no-control", action="store_true", help="turn the /_fake control API off")
-    serve.add_argument(
-        "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
-    )
-    serve.set_defaults(run=_serve)
-
-    validate = sub.add_parser("validate", help="check scenario files")
-    validate.add_argument("files", nargs="+")
     validate.set_defaults(run=_validate)
 
     scenarios = sub.add_parser("scenarios", help="list the shipped scenarios")
     scenarios.set_defaults(run=_scenarios)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document of the faked API")
-    openapi.add_argument("--format", choices=("json", "yaml"), default="json")
+    openapi.add_argument(
+        "--format", choices=("json", "yaml"), default="json", help="output format (default: json)"
+    )
+    openapi.add_argument(
+        "--scenario",
+        metavar="S",
+        default=None,
+        help="print the document an instance serving this scenario (a name or a file) serves "
+        "(default: the real service's, auth required)",
+    )
     openapi.set_defaults(run=_openapi)
 
     check = sub.add_parser("verify", help="check a running fake's expectations")
@@ -73,70 +141,182 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
+    serve = sub.add_parser("serve", help="serve a scenario over HTTP")
+    serve.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        metavar="SCENARIO",
+        help="a shipped scenario's name or a YAML file (default: 'default')",
+    )
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default: {DEFAULT_HOST}; any other warns: no real security)",
+    )
+    serve.add_argument(
+        "--port", type=port_number, default=8000, help="port (default: 8000; 0 picks a free one)"
+    )
+    serve.add_argument(
+        "--seed", type=seed_number, default=None, help="overrides the scenario's seed"
+    )
+    serve.add_argument(
+        "--clock",
+        choices=("manual", "realtime"),
+        default="realtime",
+        help="realtime (default here) or manual (moves only over the control API)",
+    )
+    serve.add_argument(
+        "--speed",
+        type=clock_speed,
+        default=None,
+        metavar="X",
+        help="realtime clock speed, above 0 (default: the scenario's)",
+    )
+    serve.add_argument("--no-control", action="store_true", help="turn the /_fake control API off")
+    serve.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        default="info",
+        help="least severe log level written to stderr (default: info; debug adds control calls)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text: one line per record, timestamped (default); json: one JSON object per line",
+    )
+    serve.set_defaults(run=_serve)
 
-    from assetfake.fake import AssetFake
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _usage_error(*lines: str) -> int:
+    for line in lines:
+        print(line, file=sys.stderr)
+    return USAGE_ERROR
+
+
+def _cannot_load(error: Exception) -> int:
+    """A scenario that did not load: its ``file:line:col: path: message`` lines, exit 2."""
+    from assetfake.scenario import ScenarioError
+
+    if isinstance(error, ScenarioError):
+        return _usage_error(*(problem.format() for problem in error.errors))
+    return _usage_error(f"assetfake: {' '.join(str(error).split())}")
+
+
+def _serve(args: argparse.Namespace) -> int:
     from assetfake.scenario import ScenarioError
 
     try:
-        fake = AssetFake(args.scenario, seed=args.seed, clock=args.clock, speed=args.speed)
-    except ScenarioError as error:
-        print(error, file=sys.stderr)
-        return 1
-    except (OSError, LookupError) as error:
-        print(f"assetfake: {error}", file=sys.stderr)
-        return 1
+        fake = _fake(args)
+    except (ScenarioError, OSError, ValueError) as error:
+        return _cannot_load(error)
     if args.no_control:
         fake.app.control = None
-    logging.basicConfig(level=args.log_level.upper(), format="%(message)s", stream=sys.stderr)
     from assetfake.http.socket_server import listening_socket, server_for
 
-    server = server_for(fake.app, args.log_level, graceful_seconds=2)
-    # Catch SIGINT/SIGTERM before anyone can know the URL: a stop that arrives before uvicorn
-    # is running still ends the process cleanly (exit 0).
-    for stop in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop, server.handle_exit)
     try:
         sock = listening_socket(args.host, args.port)
-    except OSError as error:
-        print(f"assetfake: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 1
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    print(f"http://{shown}:{port}", flush=True)
-    print(
-        f"assetfake: serving scenario '{fake.scenario.name}' (seed {fake.seed}, "
-        f"{args.clock} clock); Ctrl+C stops",
-        file=sys.stderr,
-        flush=True,
-    )
-    server.run(sockets=[sock])
+    except (OSError, OverflowError) as error:
+        return _usage_error(f"assetfake: cannot listen on {args.host}:{args.port}: {error}")
+    with sock:
+        server = server_for(fake.app, args.log_level, graceful_seconds=2)
+        # Catch SIGINT/SIGTERM before anyone can know the URL: a stop that arrives before
+        # uvicorn is running still ends the process cleanly (exit 0).
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, server.handle_exit)
+        configure_logging(args.log_level, args.log_format, sys.stderr)
+        _announce(fake, sock, args.clock)
+        server.run(sockets=[sock])
     return 0
 
 
+def _fake(args: argparse.Namespace) -> AssetFake:
+    from assetfake.fake import AssetFake
+
+    return AssetFake(args.scenario, seed=args.seed, clock=args.clock, speed=args.speed)
+
+
+def _announce(fake: AssetFake, sock: socket.socket, clock: str) -> None:
+    """The URL on stdout (its first line, for scripts), the rest through the log."""
+    import logging
+
+    log = logging.getLogger("assetfake")
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"http://{shown}:{port}", flush=True)
+    if not _is_loopback(host):
+        log.warning(
+            "listening on %s, reachable from other machines: the fake has no real security "
+            "(--host 127.0.0.1 keeps it local)",
+            host,
+        )
+    log.info(
+        "serving scenario '%s' (seed %s, %s clock); Ctrl+C stops",
+        fake.scenario.name,
+        fake.seed,
+        clock,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
 def _validate(args: argparse.Namespace) -> int:
+    code = 0
+    for file in args.files:
+        problems = _problems_in(file)
+        for problem in problems:
+            print(problem)
+        if problems:
+            code = CHECK_FAILED
+        else:
+            print(f"ok: {file}")
+    return code
+
+
+def _problems_in(file: str) -> list[str]:
+    """Every problem of one scenario file, as ``file:line:col: path: message`` lines."""
     from assetfake.scenario import validate_files
 
-    errors = validate_files(args.files)
-    for error in errors:
-        print(error)
-    return 1 if errors else 0
+    try:
+        return [error.format() for error in validate_files([file])]
+    except (ValueError, RecursionError) as error:  # the loader's job; never a traceback here
+        return [f"{file}: $: {' '.join(str(error).split())}"]
 
 
 def _verify(args: argparse.Namespace) -> int:
     import httpx
 
+    base = args.url.rstrip("/")
     try:
-        answer = httpx.get(args.url.rstrip("/") + "/_fake/verify", timeout=30)
+        answer = httpx.get(base + "/_fake/verify", timeout=30)
+        journal = httpx.get(base + "/_fake/journal", timeout=30) if answer.is_success else answer
     except httpx.HTTPError as error:
-        print(f"assetfake: cannot reach {args.url}: {error}", file=sys.stderr)
-        return 2
-    if answer.status_code != 200:
-        print(f"assetfake: {answer.status_code} from {args.url}: {answer.text}", file=sys.stderr)
-        return 2
+        return _usage_error(f"assetfake: cannot reach {args.url}: {error}")
+    for reply in (answer, journal):
+        if reply.status_code != 200:
+            text = " ".join(reply.text.split())[:300]
+            return _usage_error(f"assetfake: {reply.status_code} from {reply.url}: {text}")
     result = answer.json()
     print(result.get("report", ""))
-    return 0 if result.get("passed") else 1
+    if not journal.json().get("items"):
+        print(
+            f"assetfake: warning: no request reached {args.url} (its journal is empty), "
+            "so nothing the client did was judged",
+            file=sys.stderr,
+        )
+        return CHECK_FAILED
+    return 0 if result.get("passed") else CHECK_FAILED
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -151,14 +331,31 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    from assetfake.http.openapi import load_openapi
+    from assetfake.scenario import Scenario, ScenarioError
 
-    document = load_openapi()
+    auth = True  # the real service's document: auth required
+    if args.scenario is not None:
+        try:
+            auth = Scenario.load(args.scenario).spec.auth is not None
+        except (ScenarioError, OSError, ValueError) as error:
+            return _cannot_load(error)
+    document = _served_document(auth)
     if args.format == "yaml":
         sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     else:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     return 0
+
+
+def _served_document(auth: bool) -> dict[str, object]:
+    """The document an instance serves, bearer security declared only when ``auth``.
+
+    Waiting for ``assetfake.http.openapi.openapi_document(auth)``: until it exists this is the
+    packaged document, which declares security whatever ``auth`` is."""
+    from assetfake.http.openapi import load_openapi
+
+    del auth
+    return load_openapi()
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
@@ -100,12 +101,13 @@ def test_scenarios_lists_the_library_with_descriptions(capsys: pytest.CaptureFix
 
 def test_validate_accepts_the_shipped_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(_shipped("default"))]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == f"ok: {_shipped('default')}\n"
 
 
 def test_validate_accepts_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", *(str(entry.path) for entry in library())]) == 0
-    assert capsys.readouterr().out == ""
+    paths = [str(entry.path) for entry in library()]
+    assert main(["validate", *paths]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"ok: {path}" for path in paths]
 
 
 BROKEN = textwrap.dedent(
@@ -128,7 +130,8 @@ def test_validate_reports_file_line_col_path_message(
     broken.write_text(BROKEN, encoding="utf-8")
     good = _shipped("default")
     assert main(["validate", str(good), str(broken)]) == 1
-    lines = capsys.readouterr().out.splitlines()
+    ok, *lines = capsys.readouterr().out.splitlines()
+    assert ok == f"ok: {good}"
     assert len(lines) == 2, lines
     found = [ERROR_LINE.match(line) for line in lines]
     assert all(found), lines
@@ -172,14 +175,18 @@ def test_serve_refuses_a_broken_scenario(
 ) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(BROKEN, encoding="utf-8")
-    assert main(["serve", str(broken), "--port", "0"]) == 1
+    assert main(["serve", str(broken), "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert f"{broken}:5:" in err
+    lines = err.splitlines()
+    assert len(lines) == 2, "one line per problem, nothing else"
+    assert all(ERROR_LINE.match(line) for line in lines), lines
 
 
 def test_serve_refuses_an_unknown_scenario_name(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "no-such-scenario", "--port", "0"]) == 1
+    assert main(["serve", "no-such-scenario", "--port", "0"]) == 2
     err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1, err
     assert "no-such-scenario" in err
     assert "default" in err, "the message lists the known scenarios"
 
@@ -190,8 +197,10 @@ def test_serve_refuses_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        assert main(["serve", "--port", str(port), "--clock", "manual"]) == 1
-    assert str(port) in capsys.readouterr().err
+        assert main(["serve", "--port", str(port), "--clock", "manual"]) == 2
+    err = capsys.readouterr().err
+    assert str(port) in err
+    assert len(err.splitlines()) == 1, err
 
 
 def test_serve_closes_the_socket_it_could_not_bind(capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,8 +210,67 @@ def test_serve_closes_the_socket_it_could_not_bind(capsys: pytest.CaptureFixture
         warnings.simplefilter("always", ResourceWarning)
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
-        assert main(["serve", "--port", str(busy.getsockname()[1])]) == 1
+        assert main(["serve", "--port", str(busy.getsockname()[1])]) == 2
         gc.collect()
     capsys.readouterr()
     leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert leaks == []
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    from assetfake._version import __version__
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"assetfake {version('assetfake')}\n"
+    assert __version__ == version("assetfake")
+
+
+def test_version_without_metadata_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import PackageNotFoundError
+
+    from assetfake import _version
+
+    def missing(name: str) -> str:
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(_version, "version", missing)
+    assert _version.installed_version() == _version.UNKNOWN_VERSION == "0+unknown"
+
+
+def test_openapi_for_a_scenario_prints_a_document(capsys: pytest.CaptureFixture[str]) -> None:
+    for scenario in ("auth-expiry", str(_shipped("happy-path"))):
+        assert main(["openapi", "--scenario", scenario]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert _operation_ids(document) == OPERATION_IDS
+
+
+def test_verify_warns_and_fails_on_a_namespace_no_request_reached(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from assetfake import AssetFake
+
+    with AssetFake("default", clock="manual").serve() as url:
+        assert main(["verify", "--url", f"{url}/_ns/never-used"]) == 1
+        err = capsys.readouterr().err
+        assert "warning" in err and "no request reached" in err
+        assert len(err.splitlines()) == 1
+        httpx.get(f"{url}/_ns/used/assets/customers/runs", timeout=10).raise_for_status()
+        assert main(["verify", "--url", f"{url}/_ns/used"]) == 0
+        captured = capsys.readouterr()
+        assert captured.err == ""
+        assert "hold" in captured.out
+
+
+def test_verify_of_an_unreachable_url_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    assert main(["verify", "--url", f"http://127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "cannot reach" in err
