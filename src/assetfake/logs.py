@@ -6,12 +6,13 @@ message, and the request context a caller passed as ``extra`` (``request_id``, `
 
     log.info("GET /assets/a/runs 200", extra={"request_id": "req_1", "status": 200})
 
-``text`` writes ``2024-06-01T12:00:00.123Z INFO GET /assets/a/runs 200 request_id=req_1
-status=200`` (the message, then the context as ``key=value``, as logfmt and structlog's console
-renderer do); ``json`` writes one JSON object per line. A record's traceback, if any, is kept:
-on the following lines in ``text``, under ``exception`` in ``json``. Control characters in a
-message or a value (a client-sent CR, LF or escape sequence) are written as escapes, so that a
-request cannot forge or garble a line.
+``text`` writes ``2024-06-01T12:00:00.123Z INFO GET /assets/a/runs 200 request_id=req_1``: the
+message, then as ``key=value`` (as logfmt and structlog's console renderer do) the context the
+message does not already show (a field whose value, or ``key=value``, is a word of the message,
+or a path followed there by its query); ``json`` writes one JSON object per line, every field.
+A record's traceback, if any, is kept: on the following lines in ``text``, under ``exception``
+in ``json``. Control characters in a message or a value (a client-sent CR, LF or escape
+sequence) are written as escapes, so that a request cannot forge or garble a line.
 """
 
 from __future__ import annotations
@@ -52,8 +53,13 @@ class TextFormatter(logging.Formatter):
     """``TIME LEVEL message key=value …``, one line per record (plus any traceback)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        parts = [record_time(record), record.levelname, _printable(record.getMessage())]
-        parts += [f"{name}={_text_value(value)}" for name, value in record_context(record).items()]
+        message = _printable(record.getMessage())
+        shown = message.split(" ")
+        parts = [record_time(record), record.levelname, message]
+        for name, value in record_context(record).items():
+            pair = f"{name}={_text_value(value)}"
+            if not _in_message(shown, _printable(str(value)), pair):
+                parts.append(pair)
         line = " ".join(parts)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
@@ -97,6 +103,12 @@ def configure_logging(level: str, log_format: LogFormat, stream: TextIO) -> None
     for name in SERVER_LOGGERS[1:]:
         for existing in logging.getLogger(name).handlers:
             existing.setFormatter(formatter)
+
+
+def _in_message(words: list[str], value: str, pair: str) -> bool:
+    if pair in words:
+        return True
+    return bool(value) and (value in words or any(w.startswith(value + "?") for w in words))
 
 
 def _printable(text: str) -> str:

@@ -88,12 +88,27 @@ def test_json_renders_a_client_sent_control_character_as_an_escape() -> None:
 
 
 def test_text_is_time_level_message_then_the_context_as_key_value() -> None:
+    line = TextFormatter().format(_record("request", (), **REQUEST))
+    assert line == (
+        "2024-06-01T12:34:56.789Z INFO request request_id=req_abc_000001 namespace=test-42 "
+        "method=GET path=/assets/a/runs status=200 fault=second-page-429 duration_ms=1.25"
+    )
+
+
+def test_text_does_not_repeat_the_context_its_message_shows() -> None:
     line = TextFormatter().format(_record(**REQUEST))
     assert line == (
         "2024-06-01T12:34:56.789Z INFO GET /assets/a/runs 200 request_id=req_abc_000001 "
-        "namespace=test-42 method=GET path=/assets/a/runs status=200 fault=second-page-429 "
-        "duration_ms=1.25"
+        "namespace=test-42 fault=second-page-429 duration_ms=1.25"
     )
+    message = "req_abc_000001 GET /assets/a/runs?status=FAILED 429 fault=second-page-429"
+    line = TextFormatter().format(_record(message, (), **{**REQUEST, "status": 429}))
+    assert line.endswith(f"INFO {message} namespace=test-42 duration_ms=1.25")
+
+
+def test_text_keeps_context_that_only_resembles_part_of_the_message() -> None:
+    line = TextFormatter().format(_record("GET /assets/200/runs 404", (), status=200, path="/a"))
+    assert line.endswith(" 404 path=/a status=200")
 
 
 def test_text_without_context_is_time_level_message() -> None:
