@@ -15,6 +15,25 @@ from assetfake.http.replies import header_value
 
 #: How many entries a namespace keeps; the oldest are dropped first.
 JOURNAL_CAP = 10_000
+#: How much of a request body an entry keeps; the rest is cut (``body_cut`` says so).
+BODY_KEPT = 64 * 1024
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """What a person reading the journal wants to see of one exchange."""
+
+    request_headers: tuple[tuple[str, str], ...]  # lower-case names; Authorization redacted
+    request_body: bytes  # at most BODY_KEPT bytes
+    request_size: int  # the whole body's size
+    response_status: int  # what was sent on the status line (0: none was sent)
+    response_headers: tuple[tuple[str, str], ...]
+    response_size: int  # the body's size, as sent (or promised, for a broken body)
+
+    @property
+    def body_cut(self) -> bool:
+        return self.request_size > len(self.request_body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +53,7 @@ class JournalEntry:
     credential: str | None = None  # a digest of the Authorization header, if one was sent
     network: str | None = None  # the network fault that answered (reset, malformed, ...)
     aborted: bool = False  # the request never arrived whole: nothing was acted on
+    details: Details | None = None  # headers and bodies, for people (dashboard, control API)
 
     @property
     def succeeded(self) -> bool:
@@ -66,6 +86,27 @@ def entry_of(request: ApiRequest, path: str, outcome: Outcome, arrived_ms: int) 
         credential=_digest(request.headers.get("authorization")),
         network=outcome.network,
         aborted=outcome.aborted,
+        details=details_of(request, outcome),
+    )
+
+
+def details_of(request: ApiRequest, outcome: Outcome) -> Details:
+    reply = outcome.reply
+    sent = not outcome.aborted and outcome.network not in ("reset", "hang", "close_after")
+    headers: list[tuple[str, str]] = []
+    if sent:
+        headers = [("content-type", reply.content_type)]
+        headers += [(k.lower(), v) for k, v in reply.headers.items()]
+        headers += [(k.lower(), v) for k, v in outcome.marks.items()]
+    return Details(
+        request_headers=tuple(
+            (k, REDACTED if k == "authorization" else v) for k, v in request.headers.items()
+        ),
+        request_body=request.body[:BODY_KEPT],
+        request_size=len(request.body),
+        response_status=reply.status if sent else 0,
+        response_headers=tuple(headers),
+        response_size=len(reply.body) if sent else 0,
     )
 
 
