@@ -1,0 +1,117 @@
+"""Servers in subprocesses, on loopback: started, timed to their first answer, stopped.
+
+A server prints its URL on the first line of stdout (``assetfake serve`` and bare_app.py both
+do). When the machine has two cores or more, the server is pinned to core 0 and the load
+generator (this process) to core 1, so that neither steals the other's time.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BENCH = Path(__file__).resolve().parent
+#: The cores this process may use, read before it pins itself to one of them.
+CORES = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
+def can_pin() -> bool:
+    return len(CORES) >= 2
+
+
+def pin_loadgen() -> None:
+    if can_pin():
+        os.sched_setaffinity(0, {CORES[1]})
+
+
+def _pin_server() -> None:  # runs in the child, between fork and exec
+    os.sched_setaffinity(0, {CORES[0]})
+
+
+def assetfake_command(*args: str) -> list[str]:
+    """``assetfake serve`` with stock settings, on a free loopback port."""
+    return [sys.executable, "-m", "assetfake", "serve", "--port", "0", *args]
+
+
+def bare_command(page_file: Path, run_file: Path) -> list[str]:
+    return [
+        sys.executable,
+        str(BENCH / "bare_app.py"),
+        "--page",
+        str(page_file),
+        "--run",
+        str(run_file),
+    ]
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen[bytes], url: str, started_s: float) -> None:
+        self.process = process
+        self.url = url
+        self.started_s = started_s  # from spawn to the first 200 answer
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def running(command: Sequence[str], probe_path: str, pin: bool = True) -> Iterator[Server]:
+    """Start ``command``, wait for its URL and its first 200 to ``GET probe_path``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        list(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_pin_server if pin and can_pin() else None,
+    )
+    server: Server | None = None
+    try:
+        line = process.stdout.readline().decode().strip() if process.stdout else ""
+        if not line.startswith("http://"):
+            raise RuntimeError(f"{command[:4]} printed no URL (exit {process.poll()})")
+        _poll_until_ok(line, probe_path, deadline=start + 30)
+        server = Server(process, line, time.perf_counter() - start)
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        else:
+            process.kill()
+            process.wait()
+
+
+def _poll_until_ok(url: str, path: str, deadline: float) -> None:
+    while time.perf_counter() < deadline:
+        if get_status(url, path) == 200:
+            return
+        time.sleep(0.002)
+    raise RuntimeError(f"{url}{path} never answered 200")
+
+
+def get_status(url: str, path: str) -> int:
+    """The status of one ``GET`` on a fresh connection; 0 when nothing answers."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+            request = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
+            sock.sendall(request.encode())
+            head = sock.recv(64)
+    except OSError:
+        return 0
+    try:
+        return int(head[9:12])
+    except ValueError:
+        return 0
