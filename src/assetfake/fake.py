@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, overload
 
 import httpx
 import msgspec
@@ -22,10 +22,16 @@ from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.policy import FaultRule
 from assetfake.scenario import Scenario, ScenarioError
 from assetfake.server import LiveServer
+from assetfake.surface import ClientOptions, FaultDocument
 from assetfake.transports import AsyncASGITransport, SyncASGITransport
 from assetfake.verify import engine as verify
 
-ScenarioSource = str | os.PathLike[str] | dict[str, Any] | Scenario | None
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+#: What :class:`AssetFake` loads: a library name, a path, a mapping, a :class:`Scenario`, or
+#: ``None`` for the built-in default.
+ScenarioSource = str | os.PathLike[str] | Mapping[str, object] | Scenario | None
 
 BASE_URL = "http://assetfake"
 #: How many scenarios loaded through the control API keep their built template.
@@ -101,7 +107,7 @@ def _load_fault(namespace: Namespace, fault: object) -> FaultRule:
         raise ValueError("\n".join(str(e) for e in error.errors)) from None
 
 
-def _verify_namespace(namespace: Namespace) -> dict[str, Any]:
+def _verify_namespace(namespace: Namespace) -> dict[str, object]:
     failures = verify.verify(
         namespace.template.expectations, list(namespace.journal), namespace.world
     )
@@ -118,18 +124,32 @@ class FakeFaults:
     def __init__(self, namespace: Namespace) -> None:
         self._namespace = namespace
 
-    def add(self, fault: dict[str, Any]) -> FaultRule:
-        """Add a fault, written as in a scenario's ``faults`` list; validated the same way
-        (``ScenarioError`` when it is wrong). It applies from the next request."""
-        rule = _validated_fault(self._namespace, fault)
+    @overload
+    def add(self, fault: FaultDocument) -> str: ...
+
+    @overload
+    def add(self, fault: Sequence[FaultDocument]) -> list[str]: ...
+
+    def add(self, fault: FaultDocument | Sequence[FaultDocument]) -> str | list[str]:
+        """Add one fault (returns its name) or several (returns theirs), written as in a
+        scenario's ``faults`` list and validated the same way (``ScenarioError`` when one is
+        wrong: then none is added). They apply from the next request."""
+        documents = [fault] if isinstance(fault, Mapping) else list(fault)
+        rules = [_validated_fault(self._namespace, document) for document in documents]
         with self._namespace.lock:
-            self._namespace.faults.add(rule)
-        return rule
+            for rule in rules:
+                self._namespace.faults.add(rule)
+        names = [rule.name for rule in rules]
+        return names[0] if isinstance(fault, Mapping) else names
 
     def clear(self) -> None:
         """Remove every fault, the scenario's included, until the next ``reset``."""
         with self._namespace.lock:
             self._namespace.faults.clear()
+
+    def names(self) -> list[str]:
+        """The names of the faults in force, in the order they are tried."""
+        return [rule.name for rule in self]
 
     def __iter__(self) -> Iterator[FaultRule]:
         with self._namespace.lock:
@@ -198,14 +218,14 @@ class AssetFake:
         """The default namespace's world (the domain object behind the API)."""
         return self._namespace.world
 
-    def client(self, **kwargs: Any) -> httpx.Client:
+    def client(self, **options: Unpack[ClientOptions]) -> httpx.Client:
         """An ``httpx.Client`` calling the app in-process (no network, no thread)."""
-        kwargs.setdefault("base_url", BASE_URL)
-        return httpx.Client(transport=self.transport, **kwargs)
+        options.setdefault("base_url", BASE_URL)
+        return httpx.Client(transport=self.transport, **options)
 
-    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        kwargs.setdefault("base_url", BASE_URL)
-        return httpx.AsyncClient(transport=self.async_transport, **kwargs)
+    def async_client(self, **options: Unpack[ClientOptions]) -> httpx.AsyncClient:
+        options.setdefault("base_url", BASE_URL)
+        return httpx.AsyncClient(transport=self.async_transport, **options)
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:

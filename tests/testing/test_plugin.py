@@ -250,6 +250,68 @@ def test_verify_failure_fails_the_test_with_the_report(
     assert "ERROR" not in output
 
 
+#: A conftest whose session server is the default fake, changed by ``{change}``.
+_CHANGED_SERVER = """
+import dataclasses
+import pytest
+from assetfake import AssetFake
+from assetfake.testing.plugin import ServerProcess
+
+@pytest.fixture(scope="session")
+def assetfake_server_process():
+    fake = AssetFake(clock="manual")
+    {change}
+    with fake.serve() as url:
+        yield ServerProcess(url, fake.scenario)
+"""
+
+
+def test_a_server_without_a_verifier_fails_the_test_loudly(pytester: pytest.Pytester) -> None:
+    no_verifier = "fake.app.control = dataclasses.replace(fake.app.control, verify=None)"
+    pytester.makeconftest(_CHANGED_SERVER.format(change=no_verifier))
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_verified(assetfake_server):
+            assert assetfake_server.clock.now().year == 2024
+
+        @pytest.mark.assetfake(verify=False)
+        def test_not_verified(assetfake_server):
+            assert assetfake_server.clock.now().year == 2024
+        """
+    )
+    result = run(pytester, "-rf")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*cannot verify this test's expectations*404 not_found: verify is not available*"
+            "@pytest.mark.assetfake(verify=False)*",
+            "FAILED test_a_server_without_a_verifier_fails_the_test_loudly.py::test_verified*",
+        ]
+    )
+    assert "During handling" not in result.stdout.str()
+
+
+def test_a_server_without_a_control_api_is_a_setup_error(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(_CHANGED_SERVER.format(change="fake.app.control = None"))
+    pytester.makepyfile(
+        """
+        def test_first(assetfake_server):
+            pass
+
+        def test_second(assetfake_server):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        ["*does not answer its control API (GET /_fake/health answered 404*--no-control*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
 # ------------------------------------------------------------------------- assetfake_server
 
 
@@ -264,7 +326,7 @@ def test_assetfake_server_gives_each_test_a_fresh_namespace(pytester: pytest.Pyt
         def test_first(assetfake_server):
             assert isinstance(assetfake_server, RemoteFake)
             assert "/_ns/test-" in assetfake_server.url
-            assert assetfake_server.state()["namespace"] == assetfake_server.namespace
+            assert assetfake_server.state.document()["namespace"] == assetfake_server.namespace
             with assetfake_server.client() as c:
                 c.post("/assets/sales%2Fdaily/materialize", json={"partition_key": "2024-01-02"})
             assetfake_server.clock.advance(100)
@@ -299,7 +361,7 @@ def test_assetfake_server_marker_loads_scenario_and_seed(pytester: pytest.Pytest
 
         @pytest.mark.assetfake(scenario={SMALL!r}, seed=9)
         def test_marker(assetfake_server):
-            state = assetfake_server.state()
+            state = assetfake_server.state.document()
             assert [a["key"] for a in state["assets"]] == ["sales/daily", "customers"]
             assert state["clock"]["mode"] == "manual"
             local = first_run_id(AssetFake({SMALL!r}, seed=9))
@@ -308,7 +370,8 @@ def test_assetfake_server_marker_loads_scenario_and_seed(pytester: pytest.Pytest
 
         @pytest.mark.assetfake(seed=4)
         def test_seed_only(assetfake_server):
-            assert "customers" in [a["key"] for a in assetfake_server.state()["assets"]]
+            assets = assetfake_server.state.document()["assets"]
+            assert "customers" in [a["key"] for a in assets]
             assert first_run_id(assetfake_server) == first_run_id(AssetFake(seed=4))
 
         def test_unmarked(assetfake_server):
@@ -323,7 +386,7 @@ def test_session_server_follows_the_option(pytester: pytest.Pytester) -> None:
         """
         def test_option(assetfake_server, assetfake_server_process):
             assert assetfake_server_process.scenario.name == "small"
-            keys = [a["key"] for a in assetfake_server.state()["assets"]]
+            keys = [a["key"] for a in assetfake_server.state.document()["assets"]]
             assert keys == ["sales/daily", "customers"]
         """
     )
@@ -375,8 +438,8 @@ def test_under_xdist_each_worker_has_its_server_and_tests_share_nothing(
             time.sleep(0.1)  # overlap with the other worker's tests
             assetfake_server.clock.advance(n)
             assetfake_server.run_until_idle()
-            state = assetfake_server.state()
-            assert len([r for r in state["runs"] if r["created_at"] >= "2024-06-01"]) == n + 1
+            runs = assetfake_server.state.runs()
+            assert len([r for r in runs if r.created_at >= "2024-06-01"]) == n + 1
             operations = [e.operation for e in assetfake_server.journal]
             assert operations == ["triggerAssetMaterialization"] * (n + 1)
             assert assetfake_server.faults.names() == [f"f{{n}}"]

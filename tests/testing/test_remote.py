@@ -13,8 +13,10 @@ import pytest
 import yaml
 from control_support import SMALL
 
-from assetfake import ExpectationFailed
-from assetfake.remote import ControlError, RemoteFake, RemoteJournalEntry
+from assetfake import DomainError, ExpectationFailed, Run, RunStatus
+from assetfake.http.journal import JournalEntry
+from assetfake.remote import ControlError, IncompleteState, RemoteFake, Verdict
+from assetfake.verify import Failure
 
 START = datetime(2030, 1, 1, tzinfo=timezone.utc)
 _names = itertools.count(1)
@@ -57,7 +59,7 @@ def test_client_journal_and_run_until_idle(remote: RemoteFake) -> None:
         c.get("/assets/customers/runs", params={"max_results": 2})
     assert remote.run_until_idle() == 3
     journal = remote.journal
-    assert [type(e) for e in journal] == [RemoteJournalEntry] * 2
+    assert [type(e) for e in journal] == [JournalEntry] * 2
     first, second = journal
     assert (first.operation, first.method, first.status) == (
         "triggerAssetMaterialization",
@@ -70,24 +72,28 @@ def test_client_journal_and_run_until_idle(remote: RemoteFake) -> None:
     assert isinstance(first.wall_time, float)
     assert first.request_id == created.headers["x-request-id"]
     assert len(first.body_digest) == 64
-    state = remote.state()
-    assert state["runs"][0]["id"] == created.json()["id"]
-    assert state["runs"][0]["status"] == "SUCCEEDED"
+    runs = remote.state.runs()
+    assert [type(run) for run in runs] == [Run]
+    assert runs[-1].id == created.json()["id"]
+    assert runs[-1].status is RunStatus.SUCCEEDED
+    assert remote.state.runs("customers") == runs
+    assert remote.state.runs("sales/daily") == []
     remote.clear_journal()
     assert remote.journal == []
 
 
 def test_faults(remote: RemoteFake) -> None:
     assert remote.faults.names() == []
-    names = remote.faults.add({"name": "once", "match": {"call": 1}, "respond": {"status": 500}})
-    assert names == ["once"]
-    remote.faults.add(
+    name = remote.faults.add({"name": "once", "match": {"call": 1}, "respond": {"status": 500}})
+    assert name == "once"
+    added = remote.faults.add(
         [
             {"name": "x", "match": {"call": 9}, "respond": {"status": 500}},
             {"name": "y", "match": {"call": 9}, "respond": {"status": 500}},
         ]
     )
-    assert list(remote.faults) == ["once", "x", "y"]
+    assert added == ["x", "y"]
+    assert remote.faults.names() == ["once", "x", "y"]
     assert len(remote.faults) == 3
     with remote.client() as c:
         assert c.get("/assets/customers/runs").status_code == 500
@@ -125,15 +131,18 @@ def test_cancel_reset_snapshot(remote: RemoteFake) -> None:
     with remote.client() as c:
         run = c.post("/assets/customers/materialize", json={}).json()
         backfill = c.post("/assets/sales%2Fdaily/backfills", json={"all_partitions": True}).json()
-    assert remote.cancel_run(run["id"])["status"] in ("CANCELING", "CANCELED")
-    assert remote.cancel_backfill(backfill["id"])["id"] == backfill["id"]
+    canceled = remote.cancel_run(run["id"])
+    assert (type(canceled), canceled.id) == (Run, run["id"])
+    assert canceled.status in (RunStatus.CANCELING, RunStatus.CANCELED)
+    assert remote.cancel_backfill(backfill["id"]).id == backfill["id"]
     remote.run_until_idle()
     snapshot = remote.snapshot()
     remote.reset()
-    assert remote.state()["counts"]["runs"] == 0
+    assert remote.state.counts()["runs"] == 0
     assert remote.journal == []
     remote.restore(snapshot)
-    assert remote.state()["counts"]["runs_by_status"] == {"CANCELED": 4}
+    assert remote.state.document()["counts"]["runs_by_status"] == {"CANCELED": 4}
+    assert [r.status for r in remote.state.runs()] == [RunStatus.CANCELED] * 4
 
 
 def test_verify_passes_and_fails_with_the_servers_report(remote: RemoteFake) -> None:
@@ -147,9 +156,11 @@ def test_verify_passes_and_fails_with_the_servers_report(remote: RemoteFake) -> 
     assert isinstance(caught.value, AssertionError)
     assert "expect[0] calls" in str(caught.value)
     assert "saw 1" in str(caught.value)
-    assert caught.value.failures[0]["expectation"] == "expect[0] calls"
+    first = caught.value.failures[0]
+    assert isinstance(first, Failure)
+    assert first.expectation == "expect[0] calls"
     verdict = remote.verdict()
-    assert verdict["passed"] is False
+    assert (type(verdict), verdict.passed) == (Verdict, False)
 
 
 def _mock(answer: httpx.Response) -> httpx.Client:
@@ -208,3 +219,59 @@ def test_a_given_client_is_used_and_left_open() -> None:
     ]
     assert not client.is_closed
     assert json.loads(client.post("http://fake.test/x").content)["mode"] == "manual"
+
+
+def test_state_of_an_unknown_asset_is_the_domains_not_found(remote: RemoteFake) -> None:
+    for read in (remote.state.runs, remote.state.backfills, remote.state.materializations):
+        with pytest.raises(DomainError) as caught:
+            read("no/such/asset")
+        assert caught.value.code == "asset_not_found"
+
+
+def test_state_past_the_listed_thousand_is_refused_not_cut(server: str) -> None:
+    many = {**SMALL, "history": {"generate": [{"asset": "customers", "runs": 1001}]}}
+    with RemoteFake(server, f"remote-{next(_names)}") as fake:
+        fake.load_scenario(many)
+        with pytest.raises(IncompleteState, match="holds 1001 runs"):
+            fake.state.runs("customers")
+        assert fake.state.counts()["runs"] == 1001
+        assert fake.state.backfills() == []  # 0 backfills: all of them are listed
+        fake.drop()
+
+
+def test_journal_items_of_another_server_need_only_the_contracts_fields() -> None:
+    item = {
+        "operation": None,
+        "method": "GET",
+        "path": "/nowhere",
+        "query": "a=1",
+        "status": 404,
+        "fault": None,
+        "clock_time": "2030-01-01T00:00:00.250Z",
+        "wall_time": 17.5,
+        "extra": "ignored",
+    }
+    client = _mock(httpx.Response(200, json={"items": [item]}))
+    (entry,) = RemoteFake("http://fake.test", client=client).journal
+    assert entry == JournalEntry(
+        operation=None,
+        method="GET",
+        path="/nowhere",
+        query="a=1",
+        status=404,
+        fault=None,
+        clock_time=START + timedelta(milliseconds=250),
+        wall_time=17.5,
+        body_digest="",
+        request_id="",
+    )
+
+
+@pytest.mark.parametrize(
+    "body", [{"now": "yesterday", "mode": "manual"}, {"now": "2030-01-01T00:00:00Z"}, [1]]
+)
+def test_an_answer_of_the_wrong_shape_is_a_control_error(body: object) -> None:
+    client = _mock(httpx.Response(200, json=body))
+    with pytest.raises(ControlError, match="unexpected answer") as caught:
+        RemoteFake("http://fake.test", client=client).clock.now()
+    assert caught.value.status == 200

@@ -13,7 +13,8 @@ path or a dict) and seed of either function fixture; without it, ``--assetfake-s
 the built-in default applies. Names are looked up in the ini ``assetfake_scenarios_dir``
 (relative to the rootdir) first, then in the shipped library. With ``verify=True`` the
 scenario's ``expect`` entries are checked once the test function has returned, and a failure
-fails the test with the report.
+fails the test with the report. A server that cannot verify (no control API, no
+``GET /_fake/verify``) fails the test too, with the reason: it never passes unchecked.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import os
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -40,6 +41,8 @@ OPTION = "--assetfake-scenario"
 INI_DIRS = "assetfake_scenarios_dir"
 
 _VERIFIERS = pytest.StashKey[list[Callable[[], None]]]()
+#: The servers whose control API answered once this session (checked before their first test).
+_REACHED = pytest.StashKey[set[str]]()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,7 @@ def assetfake_server(
     """The session's live server, seen through a namespace of this test's own (dropped at
     teardown): ``.url`` and the clock, journal, faults and verify API over the control API."""
     settings = _settings(request)
+    _require_control(request.config, assetfake_server_process.url)
     remote = RemoteFake(assetfake_server_process.url, namespace_for(request.node.nodeid))
     try:
         if settings.marked:
@@ -193,8 +197,7 @@ def _load(config: pytest.Config, source: object) -> Scenario:
             "an assetfake scenario is a name, a path, a dict or a Scenario; "
             f"got {type(source).__name__}"
         )
-    loadable: Any = source
-    return Scenario.load(loadable, extra_dirs=_scenario_dirs(config))
+    return Scenario.load(source, extra_dirs=_scenario_dirs(config))
 
 
 def _on_success(request: pytest.FixtureRequest, verify: Callable[[], None]) -> None:
@@ -205,12 +208,30 @@ def _on_success(request: pytest.FixtureRequest, verify: Callable[[], None]) -> N
     verifiers.append(verify)
 
 
-def _verify_local(fake: AssetFake) -> None:
-    verify = getattr(fake, "verify", None)
-    if verify is None:
+def _require_control(config: pytest.Config, url: str) -> None:
+    """Fail loudly, once per server, when the server has no control API to drive."""
+    reached = config.stash.setdefault(_REACHED, set())
+    if url in reached:
         return
+    with RemoteFake(url) as remote:
+        try:
+            remote.health()
+        except ControlError as error:
+            problem = f"GET /_fake/health answered {error.status}: {error.detail}"
+        else:
+            reached.add(url)
+            return
+    pytest.fail(
+        f"assetfake_server: the server at {url} does not answer its control API ({problem}); "
+        "the fixture drives it through /_fake, so serve it with the control API on "
+        "(without --no-control)",
+        pytrace=False,
+    )
+
+
+def _verify_local(fake: AssetFake) -> None:
     try:
-        verify()
+        fake.verify()
     except AssertionError as failure:
         report = str(failure)
     else:
@@ -222,11 +243,15 @@ def _verify_remote(remote: RemoteFake) -> None:
     try:
         remote.verify()
     except ControlError as error:
-        if error.status == 404 and error.code == "not_found":
-            return  # this server has no verifier
-        raise
+        code = f" {error.code}" if error.code else ""
+        message = (
+            f"assetfake: the server at {remote.base_url} cannot verify this test's "
+            f"expectations (GET /_fake/verify answered {error.status}{code}: {error.detail}); "
+            "serve it with a verifier, or mark the test @pytest.mark.assetfake(verify=False) "
+            "to leave its expectations unchecked"
+        )
     except AssertionError as failure:
-        report = str(failure)
+        message = f"assetfake expectations failed:\n{failure}"
     else:
         return
-    pytest.fail(f"assetfake expectations failed:\n{report}", pytrace=False)
+    pytest.fail(message, pytrace=False)
