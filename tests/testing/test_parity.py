@@ -189,7 +189,8 @@ def test_mypy_accepts_both_fakes_as_the_surface_and_rejects_a_partial_one(
             """
         )
     )
-    cache = pytestconfig.cache.mkdir("assetfake-mypy") if pytestconfig.cache else tmp_path
+    store = getattr(pytestconfig, "cache", None)  # None under -p no:cacheprovider
+    cache = store.mkdir("assetfake-mypy") if store is not None else tmp_path
     out, err, status = mypy.run(["--strict", "--cache-dir", str(cache), str(source)])
     errors = [line for line in out.splitlines() if ": error:" in line]
     assert status == 1, out + err
