@@ -1,10 +1,16 @@
 """The composition root: how a validated scenario becomes the template every namespace's world
-starts from, with the HTTP layer's policies (the scenario and HTTP layers do not import each
-other)."""
+starts from (the scenario and HTTP layers do not import each other; this module sees both).
+
+A :class:`~assetfake.scenario.Scenario` already holds the domain's
+:class:`~assetfake.domain.config.WorldConfig` (clock, seed, assets, history) with any seed and
+clock overrides applied (:meth:`~assetfake.scenario.Scenario.with_overrides`, the one place they
+are). :func:`template_of` adds the HTTP layer's :class:`~assetfake.http.policy.Policies` (auth,
+rate limit, faults) and the ``expect`` entries, which need no conversion: they are
+:mod:`assetfake.expectations` records, the type the template and the verifier both name.
+"""
 
 from __future__ import annotations
 
-from assetfake.domain.clock import ClockMode
 from assetfake.domain.timestamps import parse_rfc3339
 from assetfake.http.namespaces import WorldTemplate
 from assetfake.http.policy import (
@@ -83,14 +89,10 @@ def fault_rule(spec: FaultSpec) -> FaultRule:
     )
 
 
-def template_of(
-    scenario: Scenario, seed: int | None, clock: ClockMode | None, speed: float | None
-) -> WorldTemplate:
-    settings = scenario.clock
+def template_of(scenario: Scenario) -> WorldTemplate:
+    """The template every namespace serving ``scenario`` starts from."""
     return WorldTemplate(
-        scenario.world_config(seed),
-        clock_mode=clock or settings.mode,
-        speed=speed if speed is not None else settings.speed,
+        scenario.config,
         policies=policies_of(scenario.spec),
-        expectations=tuple(scenario.spec.expect),
+        expectations=scenario.spec.expect,
     )

@@ -17,7 +17,7 @@ from assetfake.domain.resources import Backfill, Materialization, Run
 from assetfake.domain.world import World
 from assetfake.http.app import AssetsApp
 from assetfake.http.control import ControlAPI
-from assetfake.http.journal import Journal
+from assetfake.http.journal import JOURNAL_CAP, Journal
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.policy import FaultRule
 from assetfake.scenario import Scenario, ScenarioError
@@ -174,12 +174,15 @@ class AssetFake:
         *,
         clock: ClockMode | None = None,
         speed: float | None = None,
+        journal_cap: int = JOURNAL_CAP,
     ) -> None:
-        self.scenario = Scenario.load(scenario)
-        template = template_of(self.scenario, seed, clock, speed)
+        self.scenario = Scenario.load(scenario).with_overrides(
+            seed=seed, clock_mode=clock, clock_speed=speed
+        )
+        template = template_of(self.scenario)
         self._templates: dict[bytes, WorldTemplate] = {}
         self.seed = template.config.seed
-        self.namespaces = Namespaces(template)
+        self.namespaces = Namespaces(template, journal_cap=journal_cap)
         self.app = AssetsApp(
             self.namespaces, ControlAPI(self._load_template, _load_fault, _verify_namespace)
         )
@@ -210,7 +213,7 @@ class AssetFake:
         if template is None:
             if len(self._templates) >= TEMPLATE_CACHE:
                 self._templates.pop(next(iter(self._templates)))
-            template = self._templates[key] = template_of(scenario, None, None, None)
+            template = self._templates[key] = template_of(scenario)
         return template
 
     @property

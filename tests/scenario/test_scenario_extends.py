@@ -87,8 +87,8 @@ def test_lists_concatenate_base_first(merged: Scenario) -> None:
 
 def test_scalars_override_and_mappings_merge_key_by_key(merged: Scenario) -> None:
     assert merged.seed == 9
-    assert merged.clock.speed == 4.0  # from the child
-    assert merged.clock.mode == "realtime"  # from the base, same mapping
+    assert merged.config.clock_speed == 4.0  # from the child
+    assert merged.config.clock_mode == "realtime"  # from the base, same mapping
     assert merged.spec.clock.start == "2024-03-01T00:00:00Z"
     assert merged.spec.rate_limit is not None
     assert merged.spec.rate_limit.requests == 5  # untouched base block

@@ -42,7 +42,7 @@ def test_plain_dates_and_times_stay_strings(write: WriteFile) -> None:
     assert asset.materialization.metadata == {"as_of": "2024-01-05", "at": "2024-01-05 10:00:00"}
     assert scenario.spec.history.runs[0].partition == "2024-01-02"
     assert scenario.spec.history.runs[0].created_at == "2024-05-01T00:00:00Z"
-    partitions = scenario.world_config().assets[0].partitions
+    partitions = scenario.config.assets[0].partitions
     assert partitions is not None
     assert partitions.keys == ("2024-01-01", "2024-01-02", "2024-01-03")
 
@@ -88,11 +88,11 @@ def test_world_config_converts_every_part(write: WriteFile) -> None:
             - {asset: customers, runs: 300, succeeded_ratio: 0.9}
             - {asset: regions, runs: 7, spread_seconds: 3600}
         """)
-    config = Scenario.load(path).world_config()
+    config = Scenario.load(path).config
     assert isinstance(config, WorldConfig)
     assert config.start_ms == 1_717_200_000_000
     assert config.seed == 11
-    assert Scenario.load(path).world_config(seed=99).seed == 99
+    assert Scenario.load(path).with_overrides(seed=99).config.seed == 99
 
     sales = config.asset("sales/daily")
     assert sales is not None and sales.partitions is not None
@@ -142,11 +142,11 @@ def test_defaults_of_an_empty_scenario() -> None:
     scenario = Scenario.load({})
     assert (scenario.name, scenario.description, scenario.seed) == ("custom", "", 0)
     assert scenario.source == "<dict>"
-    assert scenario.clock.start_ms == 1_717_200_000_000
-    assert (scenario.clock.mode, scenario.clock.speed) == ("manual", 1.0)
+    assert scenario.config.start_ms == 1_717_200_000_000
+    assert (scenario.config.clock_mode, scenario.config.clock_speed) == ("manual", 1.0)
     spec = scenario.spec
     assert spec.auth is None and spec.rate_limit is None and spec.mark_faults is True
-    config = scenario.world_config()
+    config = scenario.config
     assert config.assets == () and config.pagination.default_page_size == 20
 
 
@@ -209,8 +209,8 @@ def test_the_default_scenario_is_useful_as_is() -> None:
     spec = scenario.spec
     keys = [asset.key for asset in spec.assets]
     assert {"sales/daily", "customers", "regions/metrics", "orders/daily"} <= set(keys)
-    assert scenario.clock.start_ms == 1_717_200_000_000 and scenario.clock.mode == "manual"
-    config = scenario.world_config()
+    assert scenario.config.start_ms == 1_717_200_000_000 and scenario.config.clock_mode == "manual"
+    config = scenario.config
     sales = config.asset("sales/daily")
     assert sales is not None and sales.partitions is not None and len(sales.partitions) == 31
     regions = config.asset("regions/metrics")
@@ -236,10 +236,17 @@ def test_from_yaml_text_accepts_yaml_and_json() -> None:
 def test_with_overrides_changes_seed_and_clock_only() -> None:
     scenario = Scenario.load("default")
     changed = scenario.with_overrides(seed=3, clock_mode="realtime", clock_speed=10.0)
-    assert (changed.seed, changed.clock.mode, changed.clock.speed) == (3, "realtime", 10.0)
-    assert changed.clock.start_ms == scenario.clock.start_ms
+    assert (changed.seed, changed.config.clock_mode, changed.config.clock_speed) == (
+        3,
+        "realtime",
+        10.0,
+    )
+    assert changed.config.start_ms == scenario.config.start_ms
     assert changed.spec.assets == scenario.spec.assets
-    assert changed.world_config().seed == 3
+    assert changed.config.seed == 3
+    # the file form carries them too: what the plugin sends to a live server
+    assert (changed.to_dict()["seed"], changed.spec.clock.speed) == (3, 10.0)
+    assert scenario.with_overrides() is scenario
     with pytest.raises(ValueError, match="speed"):
         scenario.with_overrides(clock_speed=0)
 

@@ -15,7 +15,6 @@ import yaml
 from control_support import SMALL, Send
 
 from assetfake.fake import AssetFake
-from assetfake.http.journal import Journal
 
 START = "2030-01-01T00:00:00.000Z"
 #: For tests whose cost is not the client's: run them through httpx only.
@@ -279,17 +278,13 @@ def test_journal_lists_api_requests_not_control_calls(send: Send, ns: str) -> No
     assert send("GET", f"{ns}/_fake/journal").body == {"items": []}
 
 
-def test_journal_keeps_only_the_newest_entries(
-    send: Send, server: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # JOURNAL_CAP is bound as Journal's default argument: patch the default itself
-    monkeypatch.setattr(Journal.__init__, "__defaults__", (3,))
-    ns = f"{server}/_ns/capped-{id(send)}"
-    for n in range(1, 6):
-        send("GET", f"{ns}/assets/sales%2Fdaily/runs?n={n}")
-    items = send("GET", f"{ns}/_fake/journal").body["items"]
-    assert [i["query"] for i in items] == ["n=3", "n=4", "n=5"]
-    send("DELETE", f"{ns}/_fake")
+def test_journal_keeps_only_the_newest_entries(send: Send) -> None:
+    with AssetFake(journal_cap=3).serve() as server:
+        for ns in (server, f"{server}/_ns/capped"):  # the default namespace and a named one
+            for n in range(1, 6):
+                send("GET", f"{ns}/assets/sales%2Fdaily/runs?n={n}")
+            items = send("GET", f"{ns}/_fake/journal").body["items"]
+            assert [i["query"] for i in items] == ["n=3", "n=4", "n=5"]
 
 
 # ------------------------------------------------------------------------------------- faults

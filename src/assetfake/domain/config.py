@@ -1,6 +1,8 @@
-"""The configuration of a world: its assets, how their runs behave, and its history.
+"""The configuration of a world: its clock, its assets, how their runs behave, and its history.
 
-Built by the scenario layer from a validated scenario file; the domain only reads it.
+Built by the scenario layer from a validated scenario file; the domain only reads it. The
+defaults of these records are the defaults of the scenario format too: the scenario schema reads
+them from here (``RunConfig().queued_seconds``, ...) rather than writing them again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from assetfake.domain.clock import ClockMode
 from assetfake.domain.partitions import Partitions
 from assetfake.domain.status import RunStatus
 
@@ -75,12 +78,17 @@ class PaginationConfig:
 
 @dataclass(frozen=True, slots=True)
 class WorldConfig:
+    """A whole world: where its clock starts (epoch ms) and how it moves (``clock_mode``,
+    ``clock_speed`` for realtime), its seed, assets, history and page sizes."""
+
     start_ms: int
     assets: tuple[AssetConfig, ...] = ()
     seed: int = 0
     history_runs: tuple[HistoryRun, ...] = ()
     history_generate: tuple[HistoryGenerate, ...] = ()
     pagination: PaginationConfig = PaginationConfig()
+    clock_mode: ClockMode = "manual"
+    clock_speed: float = 1.0
     _by_key: dict[str, AssetConfig] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -88,3 +96,7 @@ class WorldConfig:
 
     def asset(self, key: str) -> AssetConfig | None:
         return self._by_key.get(key)
+
+    def partitions(self) -> dict[str, Partitions | None]:
+        """Each asset's partition set (``None``: unpartitioned), by key."""
+        return {asset.key: asset.partitions for asset in self.assets}

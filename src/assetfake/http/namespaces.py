@@ -2,6 +2,12 @@
 
 Every namespace is made from the same template. The template's history is built once and shared
 (it is immutable), so a new namespace or a reset costs only the live, empty part of a world.
+
+A template is the domain's :class:`~assetfake.domain.config.WorldConfig` (clock included), the
+HTTP layer's :class:`~assetfake.http.policy.Policies`, and the scenario's ``expect`` entries,
+typed as :class:`assetfake.expectations.ExpectSpec`. That type lives outside both ``scenario/``
+and ``http/`` (like the operation table) so that this module can name it without importing the
+scenario format; the HTTP layer only carries the entries, for the verifier.
 """
 
 from __future__ import annotations
@@ -12,13 +18,14 @@ import time
 from dataclasses import dataclass, field
 
 from assetfake.domain import ids
-from assetfake.domain.clock import ClockMode, ManualClock, RealtimeClock
+from assetfake.domain.clock import ManualClock, RealtimeClock
 from assetfake.domain.config import WorldConfig
 from assetfake.domain.history import History
 from assetfake.domain.world import World
+from assetfake.expectations import ExpectSpec
 from assetfake.http.faults import FaultEngine
 from assetfake.http.guards import RateLimiter
-from assetfake.http.journal import Journal
+from assetfake.http.journal import JOURNAL_CAP, Journal
 from assetfake.http.policy import Policies
 
 DEFAULT = "default"
@@ -26,37 +33,37 @@ DEFAULT = "default"
 
 @dataclass(frozen=True, slots=True)
 class WorldTemplate:
-    """What every namespace starts from: the world's configuration and its clock settings."""
+    """What every namespace starts from: the world's configuration (its clock included), the
+    HTTP layer's policies, and the scenario's expectations."""
 
     config: WorldConfig
-    clock_mode: ClockMode = "manual"
-    speed: float = 1.0
     policies: Policies = field(default_factory=Policies)
-    #: The scenario's ``expect`` entries: opaque here, read by the verifier.
-    expectations: tuple[object, ...] = ()
+    #: The scenario's ``expect`` entries: carried here, judged by the verifier.
+    expectations: tuple[ExpectSpec, ...] = ()
     history: History = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "history", History.build(self.config))
 
     def new_world(self) -> World:
-        start = self.config.start_ms
+        config = self.config
         clock: ManualClock | RealtimeClock
-        if self.clock_mode == "manual":
-            clock = ManualClock(start, self.speed)
+        if config.clock_mode == "manual":
+            clock = ManualClock(config.start_ms, config.clock_speed)
         else:
-            clock = RealtimeClock(start, time.monotonic, self.speed)
-        return World(self.config, clock, self.history)
+            clock = RealtimeClock(config.start_ms, time.monotonic, config.clock_speed)
+        return World(config, clock, self.history)
 
 
 class Namespace:
-    """One world and what belongs with it. Use ``with namespace.lock:`` around any access."""
+    """One world and what belongs with it. Use ``with namespace.lock:`` around any access.
+    Its journal keeps the newest ``journal_cap`` entries."""
 
-    def __init__(self, name: str, template: WorldTemplate) -> None:
+    def __init__(self, name: str, template: WorldTemplate, journal_cap: int = JOURNAL_CAP) -> None:
         self.name = name
         self.lock = threading.RLock()
         self.template = template
-        self.journal = Journal()
+        self.journal = Journal(journal_cap)
         self.snapshots: dict[str, tuple[World, FaultEngine, RateLimiter | None]] = {}
         self._snapshot_ids = 0
         self._start(template)
@@ -110,11 +117,13 @@ class Namespace:
 
 
 class Namespaces:
-    """The default namespace and the named ones, created on first use."""
+    """The default namespace and the named ones, created on first use; each journal keeps the
+    newest ``journal_cap`` entries."""
 
-    def __init__(self, template: WorldTemplate) -> None:
+    def __init__(self, template: WorldTemplate, *, journal_cap: int = JOURNAL_CAP) -> None:
         self.template = template
-        self.default = Namespace(DEFAULT, template)
+        self.journal_cap = journal_cap
+        self.default = Namespace(DEFAULT, template, journal_cap)
         self._named: dict[str, Namespace] = {}
         self._lock = threading.Lock()
 
@@ -124,7 +133,7 @@ class Namespaces:
         with self._lock:
             namespace = self._named.get(name)
             if namespace is None:
-                namespace = self._named[name] = Namespace(name, self.template)
+                namespace = self._named[name] = Namespace(name, self.template, self.journal_cap)
             return namespace
 
     def replace_template(self, template: WorldTemplate) -> None:

@@ -1,17 +1,22 @@
 """Reading a scenario (file, text or mapping), resolving ``extends``, and validating it.
 
-The result is a :class:`~assetfake.scenario.schema.ScenarioSpec`; every problem found is raised
-as one :class:`ScenarioError` carrying them all, in document order.
+A scenario passes three checks in turn: YAML (:mod:`._yaml`, with line numbers), types
+(:mod:`.typecheck`, against :class:`~assetfake.scenario.schema.ScenarioSpec`) and rules
+(:mod:`.rules`). The result is a :class:`Validated` spec with each asset's partition set as the
+rules had the domain build it; every problem found is raised as one :class:`ScenarioError`
+carrying them all, in document order.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
 
+from assetfake.domain.partitions import Partitions
 from assetfake.scenario._yaml import parse_yaml
 from assetfake.scenario.errors import DICT_FILE, ScenarioError
 from assetfake.scenario.merge import merge
@@ -25,12 +30,21 @@ from assetfake.scenario.nodes import (
 )
 from assetfake.scenario.rules import check_rules
 from assetfake.scenario.schema import ScenarioSpec
-from assetfake.scenario.typecheck import check_types, problem_from_validation_error
+from assetfake.scenario.typecheck import check_types
 
 StrPath = str | os.PathLike[str]
 
 
-def load_path(path: StrPath) -> ScenarioSpec:
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """A scenario that passed every check: its spec, and each asset's partition set (``None``:
+    unpartitioned) as the domain built it during the check, so that it is parsed once."""
+
+    spec: ScenarioSpec
+    partitions: Mapping[str, Partitions | None]
+
+
+def load_path(path: StrPath) -> Validated:
     """The validated scenario in the file at ``path`` (YAML or JSON)."""
     display = os.fspath(path)
     try:
@@ -42,7 +56,7 @@ def load_path(path: StrPath) -> ScenarioSpec:
     return load_text(text, file=display, base_dir=Path(path).parent)
 
 
-def load_text(text: str, file: str = "<text>", base_dir: StrPath | None = None) -> ScenarioSpec:
+def load_text(text: str, file: str = "<text>", base_dir: StrPath | None = None) -> Validated:
     """The validated scenario in ``text``; errors name ``file``. A relative ``extends`` is
     resolved against ``base_dir``, by default the directory of ``file`` if it names one, else
     the working directory."""
@@ -58,7 +72,7 @@ def load_text(text: str, file: str = "<text>", base_dir: StrPath | None = None) 
     return validate_tree(tree, file)
 
 
-def load_mapping(data: Mapping[str, object], base_dir: StrPath | None = None) -> ScenarioSpec:
+def load_mapping(data: Mapping[str, object], base_dir: StrPath | None = None) -> Validated:
     """The validated scenario given as a Python mapping; errors name the file ``<dict>`` and no
     line (parts merged in from an ``extends`` file keep their file and line). A relative
     ``extends`` is resolved against ``base_dir``, by default the working directory."""
@@ -68,20 +82,19 @@ def load_mapping(data: Mapping[str, object], base_dir: StrPath | None = None) ->
     return validate_tree(tree, DICT_FILE)
 
 
-def validate_tree(tree: object, file: str) -> ScenarioSpec:
+def validate_tree(tree: object, file: str) -> Validated:
     """The spec of a merged tree, or a :class:`ScenarioError` with every problem in it."""
     problems = check_types(tree, ScenarioSpec)
-    spec: ScenarioSpec | None = None
-    if not problems:
-        try:
-            spec = msgspec.convert(to_plain(tree), ScenarioSpec)
-        except msgspec.ValidationError as exc:  # the type check should have caught it
-            problems = [problem_from_validation_error(exc, tree)]
-        else:
-            problems = check_rules(spec)
-    if problems or spec is None:
+    if problems:
         raise _collect(tree, problems, file)
-    return spec
+    try:
+        spec = msgspec.convert(to_plain(tree), ScenarioSpec)
+    except msgspec.ValidationError as exc:  # a type the check accepts and msgspec does not
+        raise _collect(tree, [Problem((), f"does not fit the schema: {exc}")], file) from None
+    checked = check_rules(spec)
+    if checked.problems:
+        raise _collect(tree, checked.problems, file)
+    return Validated(spec, checked.partitions)
 
 
 def validate_files(paths: Iterable[StrPath]) -> list[ScenarioError]:

@@ -1,9 +1,13 @@
 """The type check of a scenario tree against the schema, reporting every problem at its path.
 
-``msgspec.convert`` stops at the first problem and names dict entries only as ``[...]``; this
-walk follows the schema's types itself, so that it can report every problem, name unknown keys
-and the allowed ones, and point into mappings. Leaves (scalars, unions of scalars) are checked by
-``msgspec.convert`` and its message is reworded.
+The check reads the schema's own type information — each struct's fields
+(``msgspec.structs.fields``), unions, literals, containers, and the bounds that
+``Annotated[..., msgspec.Meta(...)]`` states — and walks the tree beside it. So it reports every
+problem (``msgspec.convert`` stops at the first), names unknown keys and the allowed ones, and
+points into mappings. Its messages are written from the type that was expected and the value
+that was found; no text of msgspec is read. It accepts what ``msgspec.convert`` accepts for these
+types (an integer where a number is expected, never a boolean for a number), so the conversion
+that follows a clean check cannot fail.
 """
 
 from __future__ import annotations
@@ -11,32 +15,24 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import operator
 import re
 import types
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Annotated, Any, Literal, TypeGuard, Union, cast, get_args, get_origin
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Literal, TypeGuard, Union, get_args, get_origin
 
 import msgspec
 
 from assetfake.scenario.nodes import Location, Problem
 
-_TYPE_WORDS: Mapping[str, str] = MappingProxyType(
-    {
-        "str": "a string",
-        "int": "an integer",
-        "float": "a number",
-        "bool": "a boolean",
-        "null": "null",
-        "object": "a mapping",
-        "array": "a list",
-    }
-)
-_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_SEGMENT = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
-_TYPE_IN_TICKS = re.compile(r"`([^`]+)`")
-_WHOLE_FLOAT = re.compile(r"(?<![\d.])(\d+)\.0\b")
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_WORDS: Mapping[object, str] = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 
 def check_types(value: object, schema: type[msgspec.Struct]) -> list[Problem]:
@@ -46,11 +42,6 @@ def check_types(value: object, schema: type[msgspec.Struct]) -> list[Problem]:
     return checker.problems
 
 
-def problem_from_validation_error(exc: msgspec.ValidationError, value: object) -> Problem:
-    """A :class:`Problem` for a ``msgspec.convert(value, ...)`` failure (a fallback)."""
-    return _leaf_problem(str(exc), value, None, ())
-
-
 class _Checker:
     """One walk: the problems found so far, and each struct's fields (resolved once)."""
 
@@ -58,59 +49,49 @@ class _Checker:
         self.problems: list[Problem] = []
         self._fields: dict[type[msgspec.Struct], dict[str, msgspec.structs.FieldInfo]] = {}
 
+    def report(self, location: Location, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
     def check(self, value: object, tp: object, location: Location) -> None:
         if isinstance(value, float) and not math.isfinite(value):
-            self.problems.append(Problem(location, f"expected a finite number, got {value}"))
+            self.report(location, f"expected a finite number, got {value}")
             return
         base, metas = _unwrap(tp)
-        origin = get_origin(base)
-        if _is_struct(base):
-            if isinstance(value, dict):
-                self.check_struct(value, base, location)
-            else:
-                self.leaf(value, tp, location)
-        elif origin is Union or origin is types.UnionType:
-            self.check_union(value, tp, get_args(base), location)
-        elif origin is tuple or origin is list:
-            if not isinstance(value, list):
-                self.leaf(value, tp, location)
-                return
-            if metas:
-                constraints: tuple[object, ...] = (tuple[Any, ...], *metas)
-                self.leaf(value, cast(Any, Annotated)[constraints], location)
-            item_type = get_args(base)[0]
-            for index, item in enumerate(value):
-                self.check(item, item_type, (*location, index))
-        elif origin is dict:
-            if not isinstance(value, dict):
-                self.leaf(value, tp, location)
-                return
-            value_type = get_args(base)[1]
-            for key, item in value.items():
-                if isinstance(key, str):
-                    self.check(item, value_type, (*location, key))
-                else:
-                    self.problems.append(
-                        Problem(location, f"keys must be strings, got {_show(key)}")
-                    )
-        elif base is Any:
+        if base is object:
             _check_json(value, location, self.problems)
+        elif _is_union(base):
+            self.check_union(value, get_args(base), location)
+        elif get_origin(base) is Literal:
+            if not _fits(base, value):
+                self.report(location, _not_one_of(get_args(base), value))
+        elif not _fits(base, value):
+            self.report(location, _mismatch(_expected(base), value))
+        elif _is_struct(base) and isinstance(value, dict):
+            self.check_struct(value, base, location)
+        elif isinstance(value, list):
+            self.check_items(value, base, metas, location)
+        elif isinstance(value, dict):
+            self.check_entries(value, get_args(base)[1], location)
         else:
-            self.leaf(value, tp, location)
+            broken = _broken_bound(value, metas)
+            if broken:
+                self.report(location, _mismatch(f"{_expected(base)}{broken}", value))
 
-    def check_union(
-        self, value: object, tp: object, members: tuple[object, ...], location: Location
-    ) -> None:
-        if value is None and type(None) in members:
+    def check_union(self, value: object, members: tuple[object, ...], location: Location) -> None:
+        for member in members:
+            if _fits(_unwrap(member)[0], value):
+                self.check(value, member, location)
+                return
+        bases = [_unwrap(member)[0] for member in members]
+        named = [base for base in bases if base is not type(None)]
+        if named and all(get_origin(base) is Literal for base in named):
+            allowed = tuple(option for base in named for option in get_args(base))
+            self.report(location, _not_one_of(allowed, value))
             return
-        structs = [member for member in members if _is_struct(_unwrap(member)[0])]
-        if isinstance(value, dict) and len(structs) == 1:
-            self.check(value, structs[0], location)
-        else:
-            self.leaf(value, tp, location)
+        self.report(location, _mismatch(" or ".join(_expected(base) for base in bases), value))
 
     def check_struct(
-        self, value: dict[Any, object], schema: type[msgspec.Struct], location: Location
+        self, value: dict[object, object], schema: type[msgspec.Struct], location: Location
     ) -> None:
         fields = self._fields.get(schema)
         if fields is None:
@@ -122,16 +103,136 @@ class _Checker:
                 self.problems.append(Problem((*location, str(key)), message, at_key=True))
         for name, field in fields.items():
             if field.required and name not in value:
-                self.problems.append(Problem(location, f"missing required key {name!r}"))
+                self.report(location, f"missing required key {name!r}")
         for name, field in fields.items():
             if name in value:
                 self.check(value[name], field.type, (*location, name))
 
-    def leaf(self, value: object, tp: object, location: Location) -> None:
-        try:
-            msgspec.convert(value, tp)
-        except msgspec.ValidationError as exc:
-            self.problems.append(_leaf_problem(str(exc), value, tp, location))
+    def check_items(
+        self, value: list[object], base: object, metas: tuple[object, ...], location: Location
+    ) -> None:
+        broken = _broken_bound(value, metas)
+        if broken:
+            self.report(location, _mismatch(f"a list{broken}", value))
+        item_type = get_args(base)[0]
+        for index, item in enumerate(value):
+            self.check(item, item_type, (*location, index))
+
+    def check_entries(
+        self, value: dict[object, object], value_type: object, location: Location
+    ) -> None:
+        for key, item in value.items():
+            if isinstance(key, str):
+                self.check(item, value_type, (*location, key))
+            else:
+                self.report(location, f"keys must be strings, got {_show(key)}")
+
+
+# --- what a type accepts, and how a message names it -------------------------------------------
+
+
+def _fits(base: object, value: object) -> bool:
+    """Whether ``value`` has the shape of ``base`` (its bounds apart)."""
+    origin = get_origin(base)
+    if base is object or _is_union(base):
+        return True
+    if _is_struct(base) or origin is dict:
+        return isinstance(value, dict)
+    if origin is tuple or origin is list:
+        return isinstance(value, list)
+    if origin is Literal:
+        return any(type(value) is type(option) and value == option for option in get_args(base))
+    if base is float:
+        return isinstance(value, float) or (isinstance(value, int) and _fits_float(value))
+    if base is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if base is type(None):
+        return value is None
+    return isinstance(base, type) and type(value) is base
+
+
+def _fits_float(value: int) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+def _expected(base: object) -> str:
+    """How a message names what ``base`` accepts: "an integer", "a mapping", "one of a, b"."""
+    origin = get_origin(base)
+    if _is_struct(base) or origin is dict:
+        return "a mapping"
+    if origin is tuple or origin is list:
+        return "a list"
+    if origin is Literal:
+        return _one_of(get_args(base))
+    return _WORDS.get(base, getattr(base, "__name__", str(base)))
+
+
+def _one_of(allowed: Sequence[object]) -> str:
+    shown = ", ".join(str(option) for option in allowed)
+    return shown if len(allowed) == 1 else f"one of {shown}"
+
+
+def _not_one_of(allowed: Sequence[object], value: object) -> str:
+    return f"expected {_one_of(allowed)}; got {_show(value)}"
+
+
+def _mismatch(expected: str, value: object) -> str:
+    message = f"expected {expected}, got {_show(value)}"
+    if "a string" in expected and isinstance(value, int | float | bool):
+        message += " (quote it to make it a string)"
+    return message
+
+
+def _broken_bound(value: object, metas: tuple[object, ...]) -> str:
+    """The first bound of ``metas`` that ``value`` breaks, as a message says it (" >= 0",
+    " of length <= 255"); empty when it keeps them all."""
+    for meta in metas:
+        if not isinstance(meta, msgspec.Meta):
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            broken = _broken_number_bound(value, meta)
+        elif isinstance(value, str | list | dict):
+            broken = _broken_size_bound(value, meta)
+        else:
+            broken = ""
+        if broken:
+            return broken
+    return ""
+
+
+def _broken_number_bound(value: float, meta: msgspec.Meta) -> str:
+    checks = (
+        (meta.gt, ">", operator.gt),
+        (meta.ge, ">=", operator.ge),
+        (meta.lt, "<", operator.lt),
+        (meta.le, "<=", operator.le),
+    )
+    for bound, sign, holds in checks:
+        if bound is not None and not holds(value, bound):
+            return f" {sign} {_number(bound)}"
+    if meta.multiple_of is not None and value % meta.multiple_of:
+        return f" that is a multiple of {_number(meta.multiple_of)}"
+    return ""
+
+
+def _broken_size_bound(value: str | list[object] | dict[object, object], meta: msgspec.Meta) -> str:
+    if meta.min_length is not None and len(value) < meta.min_length:
+        return f" of length >= {meta.min_length}"
+    if meta.max_length is not None and len(value) > meta.max_length:
+        return f" of length <= {meta.max_length}"
+    if meta.pattern is not None and isinstance(value, str) and not re.search(meta.pattern, value):
+        return f" matching {meta.pattern!r}"
+    return ""
+
+
+def _number(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else repr(bound)
 
 
 def _unknown_key(key: object, fields: Mapping[str, object]) -> str:
@@ -166,63 +267,6 @@ def _check_json(value: object, location: Location, out: list[Problem]) -> None:
         )
 
 
-def _leaf_problem(raw: str, value: object, tp: object, location: Location) -> Problem:
-    matched = _AT.match(raw)
-    message, sub = (matched.group("message"), matched.group("path") or "") if matched else (raw, "")
-    steps: list[str | int] = []
-    for segment in _SEGMENT.finditer(sub):
-        if segment.group(0) == "[...]":
-            break  # a mapping entry msgspec does not name: report at the mapping
-        steps.append(segment.group(1) if segment.group(1) is not None else int(segment.group(2)))
-    target = _at(value, steps)
-    return Problem((*location, *steps), _reword(message, target, tp))
-
-
-def _at(value: object, steps: list[str | int]) -> object:
-    for step in steps:
-        if isinstance(value, list) and isinstance(step, int) and step < len(value):
-            value = value[step]
-            continue
-        if not (isinstance(value, dict) and step in value):
-            return None
-        value = value[step]
-    return value
-
-
-def _reword(message: str, value: object, tp: object) -> str:
-    allowed = _literal_values(tp)
-    if allowed and (message.startswith("Invalid enum value") or ", got " in message):
-        shown = ", ".join(str(option) for option in allowed)
-        expected = f"expected {shown}" if len(allowed) == 1 else f"expected one of {shown}"
-        return f"{expected}; got {_show(value)}"
-    if message.startswith("Object missing required field"):
-        return _TYPE_IN_TICKS.sub(lambda m: repr(m.group(1)), message).replace(
-            "Object missing required field", "missing required key"
-        )
-    text = _TYPE_IN_TICKS.sub(lambda m: _type_words(m.group(1)), message)
-    text = _WHOLE_FLOAT.sub(r"\1", text)
-    text = text[:1].lower() + text[1:]
-    text = text.split(", got ")[0]
-    text += f", got {_show(value)}"
-    if "a string" in text.split(", got ")[0] and isinstance(value, int | float | bool):
-        text += " (quote it to make it a string)"
-    return text
-
-
-def _type_words(spec: str) -> str:
-    return " or ".join(_TYPE_WORDS.get(part.strip(), part.strip()) for part in spec.split("|"))
-
-
-def _literal_values(tp: object) -> tuple[object, ...]:
-    base, _ = _unwrap(tp)
-    if get_origin(base) is Literal:
-        return get_args(base)
-    found: list[object] = []
-    for member in get_args(base):
-        found.extend(_literal_values(member))
-    return tuple(found)
-
-
 def _show(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -240,6 +284,11 @@ def _unwrap(tp: object) -> tuple[object, tuple[object, ...]]:
         base, *metas = get_args(tp)
         return base, tuple(metas)
     return tp, ()
+
+
+def _is_union(tp: object) -> bool:
+    origin = get_origin(tp)
+    return origin is Union or origin is types.UnionType
 
 
 def _is_struct(tp: object) -> TypeGuard[type[msgspec.Struct]]:

@@ -1,0 +1,97 @@
+"""What a scenario's ``expect`` entries say a well-behaved client does (contract section 5).
+
+One type, three readers: the scenario schema decodes ``expect:`` into :class:`ExpectSpec`
+(``ScenarioSpec.expect``), the world template carries them (``http/namespaces.py``) and the
+verifier judges them (``verify/engine.py``). The module sits outside ``scenario/`` and ``http/``,
+beside ``operations.py`` and like it importing nothing of the fake, so that the HTTP layer can
+name the type without importing the scenario format (``http`` and ``scenario`` never import each
+other). The value types the entries are written in — asset keys, counts, operation ids,
+statuses — are defined here, and the scenario schema uses these same ones; so is :class:`Spec`,
+the base of every struct of the scenario format.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from assetfake.operations import ANY_ERROR_STATUS, ANY_STATUS, OPERATIONS
+
+
+class Spec(
+    msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True, omit_defaults=True
+):
+    """Base of every scenario struct: unknown keys are errors, values are immutable."""
+
+
+Count = Annotated[int, Meta(ge=0)]
+AssetKey = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=255,
+        description="An asset key: 1-255 characters, components joined by '/'.",
+        examples=["sales/daily"],
+    ),
+]
+OperationId = Annotated[str, Meta(extra_json_schema={"enum": sorted(OPERATIONS)})]
+AnyStatus = Annotated[int, Meta(extra_json_schema={"enum": sorted(ANY_STATUS)})]
+AnyErrorStatus = Annotated[int, Meta(extra_json_schema={"enum": sorted(ANY_ERROR_STATUS)})]
+RunStatusName = Literal[
+    "QUEUED", "STARTING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELING", "CANCELED"
+]
+
+#: JSON Schema of a mapping that must have exactly one key.
+ONE_KEY: dict[str, object] = {"minProperties": 1, "maxProperties": 1}
+
+
+class CallsExpect(Spec, frozen=True, kw_only=True):
+    """The number of requests that match (at least one of min, max, exactly)."""
+
+    operation: OperationId | None = None
+    asset: AssetKey | None = None
+    status: AnyStatus | None = None
+    min: Count | None = None
+    max: Count | None = None
+    exactly: Count | None = None
+
+
+class StateCount(Spec, frozen=True, kw_only=True):
+    """How many resources of a kind the final state holds (count, or min and/or max)."""
+
+    asset: AssetKey | None = None
+    status: RunStatusName | None = None
+    count: Count | None = None
+    min: Count | None = None
+    max: Count | None = None
+
+
+class StateExpect(Spec, frozen=True, kw_only=True):
+    """The final state: exactly one of runs, backfills, materializations."""
+
+    runs: StateCount | None = None
+    backfills: StateCount | None = None
+    materializations: StateCount | None = None
+
+
+class ExpectSpec(Spec, frozen=True, kw_only=True):
+    """One expectation: a mapping with exactly one key."""
+
+    calls: CallsExpect | None = None
+    honors_retry_after: (
+        Annotated[bool, Meta(description="No identical request sooner than Retry-After said.")]
+        | None
+    ) = None
+    no_retry_on: Annotated[tuple[AnyErrorStatus, ...], Meta(min_length=1)] | None = None
+    retries_on: Annotated[tuple[AnyErrorStatus, ...], Meta(min_length=1)] | None = None
+    state: Annotated[StateExpect | None, Meta(extra_json_schema=ONE_KEY)] = None
+
+    @property
+    def kind(self) -> str:
+        """The one key this expectation sets."""
+        for field in self.__struct_fields__:
+            if getattr(self, field) is not None:
+                return field
+        return ""
