@@ -1,18 +1,71 @@
-"""The stored records behind the resources. Mutable only through the world's lifecycle."""
+"""The stored records behind the resources. Mutable only through the world's lifecycle.
+
+A resource is built afresh on every call (the caller may change it), but the strings it derives
+from its record — RFC 3339 instants and data versions — come from a world's :class:`Formats`,
+a bounded memo of pure functions: the same instant always names the same string, whatever the
+clock did since, so a memo is as correct as the formatting it saves.
+"""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from assetfake.domain import ids
 from assetfake.domain.resources import Backfill, Materialization, PartitionCounts, Run, RunError
 from assetfake.domain.status import COUNT_BUCKET, RunStatus
 from assetfake.domain.timestamps import format_ms
 
+#: The tags of every record that has none (most history): one immutable mapping, not a dict each.
+NO_TAGS: Mapping[str, str] = MappingProxyType({})
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
-def _fmt(ms: int | None) -> str | None:
-    return None if ms is None else format_ms(ms)
+
+class Formats:
+    """Memoised ``format_ms`` and ``ids.data_version`` for one world. Bounded: when full it
+    starts again empty (a page of history formats each of its 60 instants once, and a client
+    reading the same pages again formats none)."""
+
+    __slots__ = ("_instants", "_limit", "_versions")
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._instants: dict[int, str] = {}
+        self._versions: dict[str, str] = {}
+
+    def instant(self, ms: int) -> str:
+        text = self._instants.get(ms)
+        if text is None:
+            if len(self._instants) >= self._limit:
+                self._instants.clear()
+            text = self._instants[ms] = format_ms(ms)
+        return text
+
+    def optional_instant(self, ms: int | None) -> str | None:
+        return None if ms is None else self.instant(ms)
+
+    def data_version(self, run_id: str) -> str:
+        version = self._versions.get(run_id)
+        if version is None:
+            if len(self._versions) >= self._limit:
+                self._versions.clear()
+            version = self._versions[run_id] = ids.data_version(run_id)
+        return version
+
+
+def own_tags(tags: Mapping[str, str]) -> Mapping[str, str]:
+    """What a record keeps of the tags it is given: :data:`NO_TAGS` when there are none."""
+    return tags if tags else NO_TAGS
+
+
+def copied_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
+    """A copy the client may change: shallow when every value is a scalar (the common case),
+    deep otherwise."""
+    for value in metadata.values():
+        if type(value) not in _SCALARS:  # a subclass takes the deep road too: still correct
+            return copy.deepcopy(dict(metadata))
+    return dict(metadata)
 
 
 class RunRecord:
@@ -37,7 +90,7 @@ class RunRecord:
         run_id: str,
         asset: str,
         partition: str | None,
-        tags: dict[str, str],
+        tags: Mapping[str, str],
         created_ms: int,
         backfill: BackfillRecord | None = None,
         fails: bool = False,
@@ -47,7 +100,7 @@ class RunRecord:
         self.id = run_id
         self.asset = asset
         self.partition = partition
-        self.tags = tags
+        self.tags = own_tags(tags)
         self.created_ms = created_ms
         self.backfill = backfill
         self.fails = fails
@@ -56,22 +109,19 @@ class RunRecord:
         self.started_ms: int | None = None
         self.ended_ms: int | None = None
 
-    def resource(self) -> Run:
-        return Run(
-            id=self.id,
-            asset_key=self.asset,
-            status=self.status,
-            partition_key=self.partition,
-            backfill_id=None if self.backfill is None else self.backfill.id,
-            tags=dict(self.tags),
-            created_at=format_ms(self.created_ms),
-            started_at=_fmt(self.started_ms),
-            ended_at=_fmt(self.ended_ms),
-            error=(
-                RunError(self.error_message or "run failed")
-                if self.status is RunStatus.FAILED
-                else None
-            ),
+    def resource(self, formats: Formats) -> Run:
+        status = self.status
+        return Run(  # positional, in the wire order of resources.Run
+            self.id,
+            self.asset,
+            status,
+            self.partition,
+            None if self.backfill is None else self.backfill.id,
+            dict(self.tags),
+            formats.instant(self.created_ms),
+            formats.optional_instant(self.started_ms),
+            formats.optional_instant(self.ended_ms),
+            RunError(self.error_message or "run failed") if status is RunStatus.FAILED else None,
         )
 
 
@@ -96,7 +146,7 @@ class MaterializationRecord:
         partition: str | None,
         created_ms: int,
         metadata: Mapping[str, object],
-        tags: dict[str, str],
+        tags: Mapping[str, str],
     ) -> None:
         self.seq = seq
         self.id = mat_id
@@ -105,18 +155,18 @@ class MaterializationRecord:
         self.partition = partition
         self.created_ms = created_ms
         self.metadata = metadata
-        self.tags = tags
+        self.tags = own_tags(tags)
 
-    def resource(self) -> Materialization:
-        return Materialization(
-            id=self.id,
-            asset_key=self.asset,
-            run_id=self.run_id,
-            partition_key=self.partition,
-            created_at=format_ms(self.created_ms),
-            metadata=copy.deepcopy(dict(self.metadata)),  # the client may change its copy
-            data_version=ids.data_version(self.run_id),  # derived: costs nothing stored
-            tags=dict(self.tags),
+    def resource(self, formats: Formats) -> Materialization:
+        return Materialization(  # positional, in the wire order of resources.Materialization
+            self.id,
+            self.asset,
+            self.run_id,
+            self.partition,
+            formats.instant(self.created_ms),
+            copied_metadata(self.metadata),  # the client may change its copy
+            formats.data_version(self.run_id),  # derived: costs nothing stored
+            dict(self.tags),
         )
 
 
@@ -146,7 +196,7 @@ class BackfillRecord:
         keys: tuple[str, ...],
         selection: dict[str, object],
         title: str | None,
-        tags: dict[str, str],
+        tags: Mapping[str, str],
         created_ms: int,
     ) -> None:
         self.seq = seq
@@ -155,7 +205,7 @@ class BackfillRecord:
         self.keys = keys
         self.selection = selection
         self.title = title
-        self.tags = tags
+        self.tags = own_tags(tags)
         self.created_ms = created_ms
         self.updated_ms = created_ms
         self.ended_ms: int | None = None
@@ -185,7 +235,7 @@ class BackfillRecord:
             self.counts[COUNT_BUCKET[old]] -= 1
         self.counts[COUNT_BUCKET[new]] += 1
 
-    def resource(self) -> Backfill:
+    def resource(self, formats: Formats) -> Backfill:
         return Backfill(
             id=self.id,
             asset_key=self.asset,
@@ -195,7 +245,7 @@ class BackfillRecord:
             partition_selection=copy.deepcopy(self.selection),
             num_partitions=len(self.keys),
             partition_counts=PartitionCounts(**self.counts),
-            created_at=format_ms(self.created_ms),
-            updated_at=format_ms(self.updated_ms),
-            ended_at=_fmt(self.ended_ms),
+            created_at=formats.instant(self.created_ms),
+            updated_at=formats.instant(self.updated_ms),
+            ended_at=formats.optional_instant(self.ended_ms),
         )

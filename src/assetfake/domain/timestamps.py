@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_ORDINAL = EPOCH.toordinal()
+_DAY_MS = 86_400_000
 
 #: RFC 3339 date-time (also the scenario schema's pattern for timestamps).
 RFC3339_PATTERN = (
@@ -17,11 +19,9 @@ _RFC3339 = re.compile(RFC3339_PATTERN)
 
 def format_ms(ms: int) -> str:
     """``2024-06-01T00:00:00.000Z`` for an instant given in epoch milliseconds."""
-    m = EPOCH + timedelta(milliseconds=ms)
-    return (
-        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
-        f"{m.second:02d}.{ms % 1000:03d}Z"
-    )
+    days, t = divmod(ms, _DAY_MS)  # floor division: instants before 1970 borrow a day
+    day = date.fromordinal(_EPOCH_ORDINAL + days).isoformat()
+    return f"{day}T{t // 3_600_000:02d}:{t // 60_000 % 60:02d}:{t // 1000 % 60:02d}.{t % 1000:03d}Z"
 
 
 def to_datetime(ms: int) -> datetime:
