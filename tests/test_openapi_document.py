@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from assetfake.http.openapi import load_openapi, openapi_json
+from assetfake.http.openapi import load_openapi, openapi_document, openapi_json
 from openapi_check import OpenAPIChecker, validating_event_hook
 
 OPERATIONS = {
@@ -209,6 +209,11 @@ def test_posts_take_an_idempotency_key_and_the_right_body() -> None:
         ({"partition_keys": ["a"], "color": "red"}, False),
         ({"partition_range": {"start": "a"}}, False),
         ({"all_partitions": True, "tags": {"n": 1}}, False),
+        ({"all_partitions": True, "title": None}, True),
+        ({"all_partitions": "true"}, False),
+        ({"partition_keys": ["a", "a"]}, False),
+        ({"partition_range": {"start": "a", "end": "b", "step": 1}}, False),
+        ({"title": "only a title"}, False),
     ],
 )
 def test_create_backfill_request_schema(body: dict[str, Any], valid: bool) -> None:
@@ -228,6 +233,17 @@ def test_loader_hands_out_copies_and_json_matches_yaml() -> None:
     assert openapi_json() is openapi_json()
 
 
+@pytest.mark.parametrize("auth", [True, False])
+def test_each_instance_document_is_cached_apart_and_handed_out_as_a_copy(auth: bool) -> None:
+    first = openapi_document(auth)
+    first["paths"] = {}
+    assert openapi_document(auth)["paths"] != {}
+    assert json.loads(openapi_json(auth)) == openapi_document(auth)
+    assert openapi_json(auth) is openapi_json(auth=auth)
+    assert openapi_json(True) != openapi_json(False)
+    assert load_openapi() == openapi_document(auth=True)  # the real service's
+
+
 # -- the checker accepts correct responses ----------------------------------------------------
 
 
@@ -239,7 +255,7 @@ def test_loader_hands_out_copies_and_json_matches_yaml() -> None:
             "/assets/sales%2Fdaily/runs?max_results=2",
             200,
             JSON,
-            {"items": [FAILED_RUN, RUN, QUEUED_RUN], "next_page_token": "tok"},
+            {"items": [FAILED_RUN, RUN, QUEUED_RUN], "next_page_token": "H5aBIQfIPnjCKgz8WyJydW5z"},
         ),
         ("GET", "/assets/customers/runs", 200, JSON, {"items": [], "next_page_token": None}),
         ("POST", "/assets/customers/materialize", 202, JSON, QUEUED_RUN),
