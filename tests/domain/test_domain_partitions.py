@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from assetfake.domain.partitions import Partitions
+from assetfake.domain.partitions import DAILY_PATTERN, HOURLY_PATTERN, Partitions, PartitionsError
 
 
 def test_daily_is_inclusive_at_both_ends() -> None:
@@ -120,3 +122,41 @@ def test_static_bad_keys(keys: list[str]) -> None:
 
 def test_static_key_of_255_characters_is_allowed() -> None:
     assert len(Partitions.static(["x" * 255])) == 1
+
+
+def test_a_bad_set_names_each_bound_or_key_at_fault() -> None:
+    with pytest.raises(PartitionsError) as caught:
+        Partitions.hourly("2024-01-01-00:30", "2024-1-02-00:00")
+    assert [(p.at, p.message) for p in caught.value.problems] == [
+        ("start", "an hourly bound must fall on the hour, got '2024-01-01-00:30'"),
+        ("end", "expected a YYYY-MM-DD-HH:00 partition bound, got '2024-1-02-00:00'"),
+    ]
+    with pytest.raises(PartitionsError) as caught:
+        Partitions.daily("2024-01-02", "2024-01-01")
+    assert [(p.at, p.message) for p in caught.value.problems] == [
+        (None, "partition start is after its end")
+    ]
+    with pytest.raises(PartitionsError) as caught:
+        Partitions.static(["us", "eu", "us", ""])
+    assert [(p.at, p.message) for p in caught.value.problems] == [
+        (2, "duplicate partition key 'us'"),
+        (3, "a partition key must be 1-255 characters"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "good", "bad"),
+    [
+        (DAILY_PATTERN, "2024-01-31", "2024-01-31-00:00"),
+        (HOURLY_PATTERN, "2024-01-31-23:00", "2024-01-31-23:30"),
+    ],
+)
+def test_the_bound_patterns_accept_what_the_parser_accepts(
+    pattern: str, good: str, bad: str
+) -> None:
+    # the scenario's JSON Schema states these patterns: they must agree with the parser
+    build = Partitions.daily if pattern == DAILY_PATTERN else Partitions.hourly
+    assert re.match(pattern, good) and len(build(good, good)) == 1
+    assert not re.match(pattern, bad)
+    with pytest.raises(PartitionsError):
+        build(bad, bad)

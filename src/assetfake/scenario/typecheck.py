@@ -19,6 +19,7 @@ import operator
 import re
 import types
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Annotated, Literal, TypeGuard, Union, get_args, get_origin
 
 import msgspec
@@ -26,13 +27,15 @@ import msgspec
 from assetfake.scenario.nodes import Location, Problem
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
-_WORDS: Mapping[object, str] = {
-    str: "a string",
-    int: "an integer",
-    float: "a number",
-    bool: "a boolean",
-    type(None): "null",
-}
+_WORDS: Mapping[object, str] = MappingProxyType(
+    {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }
+)
 
 
 def check_types(value: object, schema: type[msgspec.Struct]) -> list[Problem]:
