@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from assetfake.domain import ids
 from assetfake.domain.clock import ManualClock
 from assetfake.domain.config import AssetConfig, WorldConfig
-from assetfake.domain.records import Formats, copied_metadata
+from assetfake.domain.records import ResourceMemo, copied_metadata
 from assetfake.domain.timestamps import MAX_MS, format_ms, parse_rfc3339
 from assetfake.domain.world import World
 
@@ -39,12 +39,12 @@ def test_format_at_the_edges_of_days_and_of_the_range() -> None:
 
 
 def test_the_memo_answers_what_the_function_does_past_its_bound() -> None:
-    formats = Formats(limit=3)
+    memo = ResourceMemo(limit=3)
     instants = [0, 1, 2, 3, 4, 0, 86_400_000, 1, -1]
-    assert [formats.instant(ms) for ms in instants] == [format_ms(ms) for ms in instants]
-    assert formats.optional_instant(None) is None
+    assert [memo.instant(ms) for ms in instants] == [format_ms(ms) for ms in instants]
+    assert memo.optional_instant(None) is None
     versions = [f"run_{i}" for i in (1, 2, 3, 4, 1, 5)]
-    assert [formats.data_version(v) for v in versions] == [ids.data_version(v) for v in versions]
+    assert [memo.data_version(v) for v in versions] == [ids.data_version(v) for v in versions]
 
 
 def test_metadata_copies_are_the_callers_flat_or_nested() -> None:
@@ -71,13 +71,20 @@ def test_resources_share_nothing_mutable_with_the_world() -> None:
     world = _world()
     run, _ = world.trigger("a")
     run.tags["x"] = "y"  # a tagless run: its tags are a fresh dict each time
+    tagged, _ = world.trigger("a", tags={"team": "growth"})
     world.run_until_idle()
     assert world.run(run.id).tags == {}
-    mat = world.list_materializations("a").items[0]
-    mat.metadata["rows"] = 99
-    mat.tags["x"] = "y"
-    again = world.list_materializations("a").items[0]
-    assert (again.metadata, again.tags) == ({"rows": 1}, {})
+    for _ in range(2):  # terminal: the memo's resource, handed out as a copy each time
+        finished = world.run(tagged.id)
+        assert finished.tags == {"team": "growth"}
+        finished.tags["team"] = "other"
+        world.run(run.id).tags["x"] = "y"
+    assert world.run(run.id).tags == {}
+    for _ in range(2):
+        mat = world.list_materializations("a").items[-1]
+        assert (mat.metadata, mat.tags) == ({"rows": 1}, {})
+        mat.metadata["rows"] = 99
+        mat.tags["x"] = "y"
 
 
 def test_a_copy_of_a_world_with_tagless_runs_moves_on_its_own() -> None:

@@ -79,18 +79,29 @@ class Lifecycle:
         self.backfills_by_id[backfill.id] = backfill
         state.backfills.add(backfill)
         bucket(state.backfills_by_status, backfill.status).add(backfill)
-        for key in keys:
-            backfill.runs.append(self.new_run(state, key, tags, backfill))
+        runs = [self._new_run(state, key, tags, backfill) for key in keys]
+        backfill.runs.extend(runs)
+        state.runs.update(runs)  # in bulk: one merge, not one insertion per partition
+        bucket(state.runs_by_status, RunStatus.QUEUED).update(runs)
         return backfill
 
     def new_run(
+        self, state: AssetState, partition: str | None, tags: Mapping[str, str]
+    ) -> RunRecord:
+        """A QUEUED run, its outcome drawn now (seeded), its first transition scheduled."""
+        run = self._new_run(state, partition, tags, None)
+        state.runs.add(run)
+        bucket(state.runs_by_status, RunStatus.QUEUED).add(run)
+        return run
+
+    def _new_run(
         self,
         state: AssetState,
         partition: str | None,
         tags: Mapping[str, str],
-        backfill: BackfillRecord | None = None,
+        backfill: BackfillRecord | None,
     ) -> RunRecord:
-        """A QUEUED run, its outcome drawn now (seeded), its first transition scheduled."""
+        """A QUEUED run, known by id and scheduled but not yet in the asset's indexes."""
         cfg = state.config.run
         fails = partition is not None and partition in cfg.fail_partitions
         if cfg.fail_probability > 0 and self._outcomes.random() < cfg.fail_probability:
@@ -109,8 +120,6 @@ class Lifecycle:
             cfg.error_message if fails else None,
         )
         self.runs_by_id[run.id] = run
-        state.runs.add(run)
-        bucket(state.runs_by_status, RunStatus.QUEUED).add(run)
         if backfill is not None:
             backfill.count_move(None, RunStatus.QUEUED)
         self._schedule(now + seconds_to_ms(cfg.queued_seconds), _QUEUE_DONE, run)

@@ -1,7 +1,7 @@
 """A world's lists, as pages and as inspection: newest first, layered, signed page tokens.
 
 A page costs O(log n + page size) whatever is stored (see :mod:`pagination`); the resources on
-it derive their strings through the world's :class:`~assetfake.domain.records.Formats`.
+it derive their strings through the world's :class:`~assetfake.domain.records.ResourceMemo`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from assetfake.domain.clock import Clock
 from assetfake.domain.config import PaginationConfig
 from assetfake.domain.indexes import AssetState, Kind, Record, newest_first, oldest_first
 from assetfake.domain.pagination import Cursor, Paginator, TokenCodec, page_size
-from assetfake.domain.records import Formats
+from assetfake.domain.records import ResourceMemo
 from assetfake.domain.resources import Backfill, Materialization, Page, Run
 from assetfake.domain.status import RunStatus
 from assetfake.domain.timestamps import seconds_to_ms
@@ -28,7 +28,7 @@ class Lists:
     def __init__(self, pagination: PaginationConfig, seed: int, clock: Clock) -> None:
         secret = hashlib.sha256(f"assetfake:page-token:{seed}".encode()).digest()
         ttl = pagination.page_token_ttl_seconds
-        self.formats = Formats()
+        self.memo = ResourceMemo()
         self._pagination = pagination
         self._clock = clock
         self._tokens = TokenCodec(secret, None if ttl is None else seconds_to_ms(ttl))
@@ -65,8 +65,8 @@ class Lists:
         return Page(items=self.resources(records), next_page_token=token)
 
     def resources(self, records: Iterable[Record]) -> list[Resource]:
-        formats = self.formats
-        return [record.resource(formats) for record in records]
+        memo = self.memo
+        return [record.resource(memo) for record in records]
 
     def newest(self, states: Iterable[AssetState], kind: Kind, limit: int) -> list[Resource]:
         """The newest ``limit`` records of every asset, newest first; O(limit x assets)."""

@@ -1,9 +1,10 @@
 """The stored records behind the resources. Mutable only through the world's lifecycle.
 
-A resource is built afresh on every call (the caller may change it), but the strings it derives
-from its record — RFC 3339 instants and data versions — come from a world's :class:`Formats`,
-a bounded memo of pure functions: the same instant always names the same string, whatever the
-clock did since, so a memo is as correct as the formatting it saves.
+Each call hands out a resource of its own (the caller may change its tags and metadata), but
+what a resource derives from its record comes from a world's :class:`ResourceMemo`, bounded:
+RFC 3339 instants and data versions (pure functions: the same instant always names the same
+string, whatever the clock did since), and the resources of records that can no longer change
+(terminal runs, materializations), handed out as copies with fresh tags and metadata.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from types import MappingProxyType
+
+import msgspec
 
 from assetfake.domain import ids
 from assetfake.domain.resources import Backfill, Materialization, PartitionCounts, Run, RunError
@@ -22,17 +25,19 @@ NO_TAGS: Mapping[str, str] = MappingProxyType({})
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-class Formats:
-    """Memoised ``format_ms`` and ``ids.data_version`` for one world. Bounded: when full it
-    starts again empty (a page of history formats each of its 60 instants once, and a client
+class ResourceMemo:
+    """One world's memo of what resources derive from records. Each table is bounded: when
+    full it starts again empty (a page of history formats each of its instants once; a client
     reading the same pages again formats none)."""
 
-    __slots__ = ("_instants", "_limit", "_versions")
+    __slots__ = ("_instants", "_limit", "_materializations", "_runs", "_versions")
 
     def __init__(self, limit: int = 4096) -> None:
         self._limit = limit
         self._instants: dict[int, str] = {}
         self._versions: dict[str, str] = {}
+        self._runs: dict[int, Run] = {}  # by seq: terminal runs only
+        self._materializations: dict[int, Materialization] = {}  # by seq
 
     def instant(self, ms: int) -> str:
         text = self._instants.get(ms)
@@ -53,10 +58,22 @@ class Formats:
             version = self._versions[run_id] = ids.data_version(run_id)
         return version
 
+    def finished_run(self, record: RunRecord) -> Run:
+        """The resource of a terminal run, which nothing can change any more."""
+        run = self._runs.get(record.seq)
+        if run is None:
+            if len(self._runs) >= self._limit:
+                self._runs.clear()
+            run = self._runs[record.seq] = record.build(self)
+        return run
 
-def own_tags(tags: Mapping[str, str]) -> Mapping[str, str]:
-    """What a record keeps of the tags it is given: :data:`NO_TAGS` when there are none."""
-    return tags if tags else NO_TAGS
+    def materialization(self, record: MaterializationRecord) -> Materialization:
+        mat = self._materializations.get(record.seq)
+        if mat is None:
+            if len(self._materializations) >= self._limit:
+                self._materializations.clear()
+            mat = self._materializations[record.seq] = record.build(self)
+        return mat
 
 
 def copied_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
@@ -100,7 +117,7 @@ class RunRecord:
         self.id = run_id
         self.asset = asset
         self.partition = partition
-        self.tags = own_tags(tags)
+        self.tags = tags if tags else NO_TAGS
         self.created_ms = created_ms
         self.backfill = backfill
         self.fails = fails
@@ -109,7 +126,12 @@ class RunRecord:
         self.started_ms: int | None = None
         self.ended_ms: int | None = None
 
-    def resource(self, formats: Formats) -> Run:
+    def resource(self, memo: ResourceMemo) -> Run:
+        if not self.status.terminal:
+            return self.build(memo)
+        return msgspec.structs.replace(memo.finished_run(self), tags=dict(self.tags))
+
+    def build(self, memo: ResourceMemo) -> Run:
         status = self.status
         return Run(  # positional, in the wire order of resources.Run
             self.id,
@@ -118,9 +140,9 @@ class RunRecord:
             self.partition,
             None if self.backfill is None else self.backfill.id,
             dict(self.tags),
-            formats.instant(self.created_ms),
-            formats.optional_instant(self.started_ms),
-            formats.optional_instant(self.ended_ms),
+            memo.instant(self.created_ms),
+            memo.optional_instant(self.started_ms),
+            memo.optional_instant(self.ended_ms),
             RunError(self.error_message or "run failed") if status is RunStatus.FAILED else None,
         )
 
@@ -155,17 +177,24 @@ class MaterializationRecord:
         self.partition = partition
         self.created_ms = created_ms
         self.metadata = metadata
-        self.tags = own_tags(tags)
+        self.tags = tags if tags else NO_TAGS
 
-    def resource(self, formats: Formats) -> Materialization:
+    def resource(self, memo: ResourceMemo) -> Materialization:
+        return msgspec.structs.replace(  # the client may change its metadata and tags
+            memo.materialization(self),
+            metadata=copied_metadata(self.metadata),
+            tags=dict(self.tags),
+        )
+
+    def build(self, memo: ResourceMemo) -> Materialization:
         return Materialization(  # positional, in the wire order of resources.Materialization
             self.id,
             self.asset,
             self.run_id,
             self.partition,
-            formats.instant(self.created_ms),
-            copied_metadata(self.metadata),  # the client may change its copy
-            formats.data_version(self.run_id),  # derived: costs nothing stored
+            memo.instant(self.created_ms),
+            copied_metadata(self.metadata),
+            memo.data_version(self.run_id),  # derived: costs nothing stored
             dict(self.tags),
         )
 
@@ -205,7 +234,7 @@ class BackfillRecord:
         self.keys = keys
         self.selection = selection
         self.title = title
-        self.tags = own_tags(tags)
+        self.tags = tags if tags else NO_TAGS
         self.created_ms = created_ms
         self.updated_ms = created_ms
         self.ended_ms: int | None = None
@@ -235,7 +264,7 @@ class BackfillRecord:
             self.counts[COUNT_BUCKET[old]] -= 1
         self.counts[COUNT_BUCKET[new]] += 1
 
-    def resource(self, formats: Formats) -> Backfill:
+    def resource(self, memo: ResourceMemo) -> Backfill:
         return Backfill(
             id=self.id,
             asset_key=self.asset,
@@ -245,7 +274,7 @@ class BackfillRecord:
             partition_selection=copy.deepcopy(self.selection),
             num_partitions=len(self.keys),
             partition_counts=PartitionCounts(**self.counts),
-            created_at=formats.instant(self.created_ms),
-            updated_at=formats.instant(self.updated_ms),
-            ended_at=formats.optional_instant(self.ended_ms),
+            created_at=memo.instant(self.created_ms),
+            updated_at=memo.instant(self.updated_ms),
+            ended_at=memo.optional_instant(self.ended_ms),
         )

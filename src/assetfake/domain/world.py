@@ -20,7 +20,7 @@ from assetfake.domain.idempotency import IdempotencyLog
 from assetfake.domain.indexes import AssetState, Kind, Record
 from assetfake.domain.lifecycle import Lifecycle
 from assetfake.domain.listing import Lists
-from assetfake.domain.records import NO_TAGS, BackfillRecord, Formats, RunRecord
+from assetfake.domain.records import NO_TAGS, BackfillRecord, ResourceMemo, RunRecord
 from assetfake.domain.resources import Backfill, Materialization, Page, Run
 from assetfake.domain.selection import PartitionSelection
 from assetfake.domain.status import RunStatus
@@ -78,7 +78,7 @@ class World:
                 f"backfill '{backfill_id}' does not exist for asset '{asset_key}'",
                 code="backfill_not_found",
             )
-        return backfill.resource(self._formats)
+        return backfill.resource(self._memo)
 
     def trigger(
         self,
@@ -95,11 +95,11 @@ class World:
         fingerprint = (partition_key, sorted(tag_map.items()))
         replay = self._idempotency.replay("trigger", asset_key, idempotency_key, fingerprint)
         if isinstance(replay, RunRecord):
-            return replay.resource(self._formats), False
+            return replay.resource(self._memo), False
         _check_partition(state.config, partition_key)
         run = self._life.new_run(state, partition_key, tag_map)
         self._idempotency.remember("trigger", asset_key, idempotency_key, fingerprint, run)
-        return run.resource(self._formats), True
+        return run.resource(self._memo), True
 
     def create_backfill(
         self,
@@ -116,7 +116,7 @@ class World:
         fingerprint = (selection.echo(), title, sorted(tag_map.items()))
         replay = self._idempotency.replay("backfill", asset_key, idempotency_key, fingerprint)
         if isinstance(replay, BackfillRecord):
-            return replay.resource(self._formats), False
+            return replay.resource(self._memo), False
         partitions = state.config.partitions
         if partitions is None:
             raise InvalidRequest(
@@ -126,7 +126,7 @@ class World:
         keys = selection.resolve(partitions, asset_key)
         backfill = self._life.new_backfill(state, keys, selection.echo(), title, tag_map)
         self._idempotency.remember("backfill", asset_key, idempotency_key, fingerprint, backfill)
-        return backfill.resource(self._formats), True
+        return backfill.resource(self._memo), True
 
     # ------------------------------------------------------------------- control operations
 
@@ -138,7 +138,7 @@ class World:
                 f"run '{run_id}' is already {run.status.value}", code="run_not_cancelable"
             )
         self._life.cancel(run, self.clock.now_ms())
-        return run.resource(self._formats)
+        return run.resource(self._memo)
 
     def cancel_backfill(self, backfill_id: str) -> Backfill:
         self.catch_up()
@@ -152,7 +152,7 @@ class World:
             )
         if not backfill.canceled:  # already CANCELING: nothing more to do
             self._life.cancel_backfill(backfill, self.clock.now_ms())
-        return backfill.resource(self._formats)
+        return backfill.resource(self._memo)
 
     def run_until_idle(self, limit: int = 10_000_000) -> int:
         """Advance a manual clock through every pending transition; returns how many ran."""
@@ -175,7 +175,7 @@ class World:
         formatted strings."""
         memo: dict[int, object] = {id(self.config): self.config, id(self.history): self.history}
         memo[id(NO_TAGS)] = NO_TAGS
-        memo[id(self._lists.formats)] = Formats()
+        memo[id(self._lists.memo)] = ResourceMemo()
         for state in self._assets.values():
             for shared in (state.config, state.config.metadata, state.history):
                 memo[id(shared)] = shared
@@ -200,7 +200,7 @@ class World:
 
     def run(self, run_id: str) -> Run:
         self.catch_up()
-        return self._run_record(run_id).resource(self._formats)
+        return self._run_record(run_id).resource(self._memo)
 
     def counts(self) -> dict[str, int]:
         self.catch_up()
@@ -237,8 +237,8 @@ class World:
     # ------------------------------------------------------------------------- internals
 
     @property
-    def _formats(self) -> Formats:
-        return self._lists.formats
+    def _memo(self) -> ResourceMemo:
+        return self._lists.memo
 
     def _page(
         self,
