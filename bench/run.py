@@ -24,6 +24,7 @@ import load
 import report
 import scale
 import servers
+import timing
 from assetfake import AssetFake
 from bare_app import stack_label
 from report import Row, count, micros, seconds
@@ -305,6 +306,8 @@ def _header(mode: Mode) -> list[str]:
         f"{mode.warmup:g} s warm-up, {mode.connections} keep-alive connections; {pinning})",
         f"- bare baseline: Starlette under {stack_label()}, access log off",
         "- assetfake: `assetfake serve` with stock settings (default scenario, realtime clock)",
+        f"- in-process costs in {'CPU' if timing.cpu_time() else 'wall'} time; "
+        "live loads and start-up in wall time",
     ]
 
 
@@ -314,7 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     speed.add_argument("--quick", action="store_true", help="under a minute")
     speed.add_argument("--smoke", action="store_true", help="seconds: the harness only")
     parser.add_argument("--write", type=Path, help="also write the table, machine and date here")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="in-process costs in CPU time (steadier on a busy machine; loads stay wall time)",
+    )
     args = parser.parse_args(argv)
+    if args.cpu_time:
+        timing.use_cpu_time()
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
     rows = measure(mode)
     text = report.table(rows)
