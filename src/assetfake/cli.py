@@ -331,6 +331,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 
 def _openapi(args: argparse.Namespace) -> int:
+    from assetfake.http.openapi import openapi_document
     from assetfake.scenario import Scenario, ScenarioError
 
     auth = True  # the real service's document: auth required
@@ -339,23 +340,12 @@ def _openapi(args: argparse.Namespace) -> int:
             auth = Scenario.load(args.scenario).spec.auth is not None
         except (ScenarioError, OSError, ValueError) as error:
             return _cannot_load(error)
-    document = _served_document(auth)
+    document = openapi_document(auth)
     if args.format == "yaml":
         sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     else:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     return 0
-
-
-def _served_document(auth: bool) -> dict[str, object]:
-    """The document an instance serves, bearer security declared only when ``auth``.
-
-    Waiting for ``assetfake.http.openapi.openapi_document(auth)``: until it exists this is the
-    packaged document, which declares security whatever ``auth`` is."""
-    from assetfake.http.openapi import load_openapi
-
-    del auth
-    return load_openapi()
 
 
 def _schema(args: argparse.Namespace) -> int:

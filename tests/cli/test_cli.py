@@ -241,11 +241,40 @@ def test_version_without_metadata_falls_back(monkeypatch: pytest.MonkeyPatch) ->
     assert _version.installed_version() == _version.UNKNOWN_VERSION == "0+unknown"
 
 
-def test_openapi_for_a_scenario_prints_a_document(capsys: pytest.CaptureFixture[str]) -> None:
-    for scenario in ("auth-expiry", str(_shipped("happy-path"))):
-        assert main(["openapi", "--scenario", scenario]) == 0
+def _declares_security(document: dict[str, object]) -> bool:
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    operations = [op for item in paths.values() for op in item.values() if isinstance(op, dict)]
+    components = document.get("components")
+    schemes = isinstance(components, dict) and bool(components.get("securitySchemes"))
+    return schemes or "security" in document or any("security" in op for op in operations)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "auth"),
+    [("auth-expiry", True), ("forbidden-writes", True), ("default", False), ("happy-path", False)],
+)
+def test_openapi_for_a_scenario_prints_the_document_its_instance_serves(
+    capsys: pytest.CaptureFixture[str], scenario: str, auth: bool
+) -> None:
+    from assetfake import AssetFake
+    from assetfake.http.openapi import openapi_document
+
+    for source in (scenario, str(_shipped(scenario))):
+        assert main(["openapi", "--scenario", source]) == 0
         document = json.loads(capsys.readouterr().out)
         assert _operation_ids(document) == OPERATION_IDS
+        assert _declares_security(document) is auth
+        assert document == openapi_document(auth)
+    with AssetFake(scenario).client() as client:
+        assert client.get("/openapi.json").json() == document, "what the instance serves"
+
+
+def test_openapi_without_a_scenario_is_the_real_services_with_auth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["openapi"]) == 0
+    assert _declares_security(json.loads(capsys.readouterr().out))
 
 
 def test_verify_warns_and_fails_on_a_namespace_no_request_reached(
