@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -13,7 +14,9 @@ from assetfake.domain.config import HistoryGenerate, PaginationConfig, RunConfig
 from assetfake.domain.partitions import Partitions
 from assetfake.expectations import ExpectSpec
 from assetfake.fake import AssetFake
+from assetfake.http.policy import NetworkKind
 from assetfake.scenario import Scenario
+from assetfake.scenario.schema.faults import NetworkKind as ScenarioNetworkKind
 
 Problems = Callable[[str], list[str]]
 
@@ -123,3 +126,7 @@ def test_an_override_file_and_the_checked_spec_agree(tmp_path: Path) -> None:
     from_file = Scenario.load(path)
     overridden = Scenario.load({}).with_overrides(seed=3, clock_mode="realtime", clock_speed=2)
     assert from_file.config == overridden.config
+
+
+def test_every_network_fault_a_scenario_names_is_one_the_http_layer_applies() -> None:
+    assert set(get_args(ScenarioNetworkKind)) <= set(get_args(NetworkKind))

@@ -21,7 +21,9 @@ from assetfake.scenario.schema.fields import (
     Timestamp,
 )
 
-NetworkFault = Literal["reset", "empty", "truncated", "malformed", "hang"]
+#: The network failures a scenario's fault can answer with: each is one of the HTTP layer's
+#: ``http.policy.NetworkKind`` (neither layer imports the other; a test ties the two).
+NetworkKind = Literal["reset", "empty", "truncated", "malformed", "hang"]
 
 _QUERY = "Query parameter -> exact value, or '*' for present."
 _HEADER = "Header -> exact value, or '*' for present."
@@ -70,7 +72,7 @@ class RespondSpec(Spec, frozen=True, kw_only=True):
         Literal["before", "after"],
         Meta(description="after: the state change is kept, the client sees the error."),
     ] = "before"
-    network: NetworkFault | None = None
+    network: NetworkKind | None = None
 
 
 class FaultSpec(Spec, frozen=True, kw_only=True):
