@@ -295,6 +295,8 @@ class _Installation:
                 if point.optional:
                     continue
                 raise
+            if point.optional and not hasattr(module, point.attribute):
+                continue  # another version of the library, which does not read it there
             self._saved.append((module, point.attribute, getattr(module, point.attribute)))
             setattr(module, point.attribute, point.replacement)
 
