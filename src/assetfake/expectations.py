@@ -43,6 +43,9 @@ RunStatusName = Literal[
     "QUEUED", "STARTING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELING", "CANCELED"
 ]
 
+#: Whether a well-behaved workflow can finish in a world (contract sections 5 and 6).
+Outcome = Literal["succeeds", "fails"]
+
 #: JSON Schema of a mapping that must have exactly one key.
 ONE_KEY: dict[str, object] = {"minProperties": 1, "maxProperties": 1}
 
@@ -87,6 +90,16 @@ class ExpectSpec(Spec, frozen=True, kw_only=True):
     no_retry_on: Annotated[tuple[AnyErrorStatus, ...], Meta(min_length=1)] | None = None
     retries_on: Annotated[tuple[AnyErrorStatus, ...], Meta(min_length=1)] | None = None
     state: Annotated[StateExpect | None, Meta(extra_json_schema=ONE_KEY)] = None
+    outcome: (
+        Annotated[
+            Outcome,
+            Meta(
+                description="Whether a well-behaved workflow can finish in this world "
+                "(fails: it must end by raising the client's error)."
+            ),
+        ]
+        | None
+    ) = None
 
     @property
     def kind(self) -> str:
@@ -95,3 +108,11 @@ class ExpectSpec(Spec, frozen=True, kw_only=True):
             if getattr(self, field) is not None:
                 return field
         return ""
+
+
+def scenario_outcome(expectations: tuple[ExpectSpec, ...]) -> Outcome:
+    """The scenario's ``outcome`` entry; ``succeeds`` when it has none."""
+    for entry in expectations:
+        if entry.outcome is not None:
+            return entry.outcome
+    return "succeeds"

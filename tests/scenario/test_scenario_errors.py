@@ -395,7 +395,7 @@ def test_expectation_rules(problems: Problems) -> None:
           - retries_on: [404]
         """) == [
         "s.yaml:3:5: expect[0]: an expectation is a mapping with exactly one key of calls, "
-        "honors_retry_after, no_retry_on, retries_on, state; got calls, no_retry_on",
+        "honors_retry_after, no_retry_on, retries_on, state, outcome; got calls, no_retry_on",
         "s.yaml:4:53: expect[1].calls.status: 200 is not a status operation createAssetBackfill "
         "answers; expected one of 201, 400, 401, 403, 404, 429, 500",
         "s.yaml:4:67: expect[1].calls.exactly: exactly excludes min and max",
