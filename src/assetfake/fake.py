@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, overload
 
 import httpx
 import msgspec
 
+from assetfake import timepatch
 from assetfake.assembly import fault_rule, template_of
 from assetfake.domain.clock import ClockMode
 from assetfake.domain.resources import Backfill, Materialization, Run
@@ -63,6 +64,11 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         """Inject this in place of ``time.sleep`` into the client under test."""
         self.advance(seconds)
+
+    def patch(self) -> AbstractContextManager[None]:
+        """Route ``time.sleep``, ``asyncio.sleep`` and the clocks retry libraries read to this
+        clock for the code under test (see :mod:`assetfake.timepatch`; a no-op on realtime)."""
+        return timepatch.patched(self)
 
 
 class FakeState:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
-import time
+from time import monotonic as _monotonic
+from time import sleep as _sleep
 from types import TracebackType
 
 import uvicorn
 
 from assetfake.http.app import AssetsApp
 from assetfake.http.socket_server import listening_socket, server_for
+
+# The real clock functions, bound at import: a server started inside ``fake.clock.patch()``
+# still waits real time for its start-up.
 
 
 class LiveServer:
@@ -38,13 +42,13 @@ class LiveServer:
             daemon=True,
         )
         self._thread.start()
-        deadline = time.monotonic() + 10
+        deadline = _monotonic() + 10
         while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
+            if not self._thread.is_alive() or _monotonic() > deadline:
                 server.should_exit = True
                 sock.close()
                 raise RuntimeError("the assetfake server did not start")
-            time.sleep(0.005)
+            _sleep(0.005)
         self.url = f"http://{self.host}:{self.port}"
         return self.url
 

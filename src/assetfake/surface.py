@@ -18,6 +18,7 @@ unchanged against either::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypedDict, overload
 
@@ -79,6 +80,10 @@ class ClockSurface(Protocol):
 
     def sleep(self, seconds: float) -> None:
         """Inject in place of ``time.sleep``: the client under test waits on the fake's clock."""
+        ...
+
+    def patch(self) -> AbstractContextManager[None]:
+        """Route the sleeps and clocks of unmodified client libraries to this clock."""
         ...
 
 

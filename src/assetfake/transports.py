@@ -12,9 +12,9 @@ meet, at the moment it would meet it:
 
 from __future__ import annotations
 
-import asyncio
-import time
+from asyncio import sleep as _async_sleep
 from collections.abc import AsyncIterator, Iterator
+from time import sleep as _sleep
 
 import httpx
 
@@ -22,6 +22,8 @@ from assetfake.http.app import MAX_BODY, AssetsApp
 from assetfake.http.delivery import promised_headers, reply_headers, slow_pieces
 from assetfake.http.exchange import ApiRequest, ConnectionState, Outcome
 
+# Delays and slow bodies are real wall-clock waits (CONTRACT 3): the sleeps are bound at import,
+# so that ``fake.clock.patch()`` does not turn them into moves of the fake's clock.
 _CUT_SHORT = "peer closed connection without sending complete message body"
 
 
@@ -73,7 +75,7 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
         for piece, pause in self.pieces:
             yield piece
             if pause:
-                time.sleep(pause)
+                _sleep(pause)
         if self.error is not None:
             raise self.error
 
@@ -81,7 +83,7 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
         for piece, pause in self.pieces:
             yield piece
             if pause:
-                await asyncio.sleep(pause)
+                await _async_sleep(pause)
         if self.error is not None:
             raise self.error
 
@@ -105,7 +107,7 @@ class SyncASGITransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         outcome = self.app.respond(api_request(request, request.read()), self.connection)
         if outcome.delay_seconds > 0:
-            time.sleep(outcome.delay_seconds)
+            _sleep(outcome.delay_seconds)
         error = sent_error(outcome, request)
         if error is not None:
             raise error
@@ -122,7 +124,7 @@ class AsyncASGITransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         outcome = self.app.respond(api_request(request, await request.aread()), self.connection)
         if outcome.delay_seconds > 0:
-            await asyncio.sleep(outcome.delay_seconds)
+            await _async_sleep(outcome.delay_seconds)
         error = sent_error(outcome, request)
         if error is not None:
             raise error
