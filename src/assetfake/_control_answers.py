@@ -4,6 +4,7 @@ verdict's failures."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -12,7 +13,7 @@ import msgspec
 
 from assetfake.domain.clock import ClockMode
 from assetfake.domain.resources import Backfill, Materialization, Run
-from assetfake.http.journal import JournalEntry
+from assetfake.http.journal import Details, JournalEntry
 from assetfake.verify.engine import Failure
 
 
@@ -31,12 +32,26 @@ class ClockAnswer(msgspec.Struct, frozen=True):
     speed: float = 1.0
 
 
+class FaultTally(msgspec.Struct, frozen=True):
+    """A fault rule as ``GET /_fake/faults`` lists it: as written, and how often it matched
+    a call and fired."""
+
+    name: str
+    match: dict[str, object]
+    respond: dict[str, object]
+    matched: int
+    fired: int
+
+
 class TransitionsAnswer(msgspec.Struct, frozen=True):
     transitions: int
 
 
 class FaultsAnswer(msgspec.Struct, frozen=True):
+    """The rules' names, and (from this server) their definitions with their counts."""
+
     faults: list[str]
+    rules: list[FaultTally] = []
 
 
 class AssetAnswer(msgspec.Struct, frozen=True):
@@ -49,6 +64,28 @@ class StateAnswer(msgspec.Struct, frozen=True):
     backfills: list[Backfill]
     materializations: list[Materialization]
     counts: dict[str, int | dict[str, int]]
+
+
+class RequestDetails(msgspec.Struct, frozen=True):
+    """A journal item's ``request``: headers (``Authorization`` redacted), the body kept (UTF-8
+    text, or base64 when ``body_base64``), the whole body's size, whether the body was cut."""
+
+    headers: dict[str, str]
+    body: str
+    body_base64: bool
+    size: int
+    cut: bool = False
+
+    def body_bytes(self) -> bytes:
+        return base64.b64decode(self.body) if self.body_base64 else self.body.encode("utf-8")
+
+
+class ResponseDetails(msgspec.Struct, frozen=True):
+    """A journal item's ``response``: the status sent (0: none), headers and body size."""
+
+    status: int
+    headers: dict[str, str]
+    size: int
 
 
 class JournalItem(msgspec.Struct, frozen=True):
@@ -67,6 +104,9 @@ class JournalItem(msgspec.Struct, frozen=True):
     asset: str | None = None
     retry_after: float | None = None
     network: str | None = None
+    aborted: bool = False
+    request: RequestDetails | None = None
+    response: ResponseDetails | None = None
 
     def entry(self) -> JournalEntry:
         return JournalEntry(
@@ -83,6 +123,21 @@ class JournalItem(msgspec.Struct, frozen=True):
             asset=self.asset,
             retry_after=self.retry_after,
             network=self.network,
+            aborted=self.aborted,
+            details=self._details(),
+        )
+
+    def _details(self) -> Details | None:
+        request, response = self.request, self.response
+        if request is None or response is None:
+            return None
+        return Details(
+            request_headers=tuple(request.headers.items()),
+            request_body=request.body_bytes(),
+            request_size=request.size,
+            response_status=response.status,
+            response_headers=tuple(response.headers.items()),
+            response_size=response.size,
         )
 
 
@@ -91,7 +146,11 @@ class JournalAnswer(msgspec.Struct, frozen=True):
 
 
 class LoadedAnswer(msgspec.Struct, frozen=True):
-    loaded: int
+    """``PUT /_fake/scenario``: which scenario is now loaded (name, seed, how many assets)."""
+
+    seed: int
+    scenario: str | None = None
+    assets: int = 0
 
 
 class SnapshotAnswer(msgspec.Struct, frozen=True):

@@ -276,7 +276,7 @@ class RemoteFake:
             body = text.encode()
             content_type = "application/yaml"
         headers = {"content-type": content_type}
-        return self._call("PUT", "scenario", LoadedAnswer, content=body, headers=headers).loaded
+        return self._call("PUT", "scenario", LoadedAnswer, content=body, headers=headers).seed
 
     def run_until_idle(self) -> int:
         """Advance the manual clock until no transition is pending; returns how many ran."""
@@ -300,8 +300,8 @@ class RemoteFake:
     @property
     def journal(self) -> list[JournalEntry]:
         """Every API request of the namespace, in arrival order (a fresh list each time), as
-        the same records as :attr:`assetfake.AssetFake.journal` holds (``credential`` is not
-        sent over the control API: it is ``None`` here)."""
+        the same records as :attr:`assetfake.AssetFake.journal` holds, ``details`` included
+        (``credential`` is not sent over the control API: it is ``None`` here)."""
         return [item.entry() for item in self._call("GET", "journal", JournalAnswer).items]
 
     def clear_journal(self) -> None:

@@ -43,7 +43,13 @@ Send = Callable[..., Answer]
 
 
 def decode_body(content: bytes) -> Any:
-    return json.loads(content) if content else None
+    """JSON as decoded; anything else (the dashboard's HTML) as text."""
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", errors="replace")
 
 
 class ControlDocument:

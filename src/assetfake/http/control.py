@@ -15,15 +15,13 @@ from dataclasses import dataclass
 import msgspec
 
 from assetfake.domain.errors import DomainError
-from assetfake.domain.timestamps import format_ms, from_datetime
-from assetfake.http.journal import JournalEntry
+from assetfake.http import dashboard
+from assetfake.http.inspection import clock_view, fault_views, journal_item, state_view
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.openapi import control_openapi_json
 from assetfake.http.policy import FaultRule
 from assetfake.http.problems import HTTPProblem
 from assetfake.http.replies import Reply, error_reply, problem_reply
-
-STATE_LIMIT = 1000
 
 TemplateLoader = Callable[[bytes], WorldTemplate]  # YAML or JSON (JSON is YAML)
 FaultLoader = Callable[[Namespace, object], FaultRule]
@@ -119,7 +117,7 @@ def _load_scenario(api: ControlAPI, call: ControlCall) -> Reply:
         call.ns.reset(template)
     else:
         call.namespaces.replace_template(template)
-    return _json({"loaded": template.config.seed, **_clock(call.ns)})
+    return _json({**_loaded(template), **_clock(call.ns)})
 
 
 def _get_clock(api: ControlAPI, call: ControlCall) -> Reply:
@@ -146,8 +144,8 @@ def _run_until_idle(api: ControlAPI, call: ControlCall) -> Reply:
 
 def _get_journal(api: ControlAPI, call: ControlCall) -> Reply:
     with call.ns.lock:
-        items = [_entry(e) for e in call.ns.journal]
-    return _json({"items": items})
+        entries = list(call.ns.journal)  # entries are immutable: encode them unlocked
+    return _json({"items": [journal_item(e) for e in entries]})
 
 
 def _clear_journal(api: ControlAPI, call: ControlCall) -> Reply:
@@ -157,7 +155,7 @@ def _clear_journal(api: ControlAPI, call: ControlCall) -> Reply:
 
 
 def _get_faults(api: ControlAPI, call: ControlCall) -> Reply:
-    return _json({"faults": _fault_names(call.ns)})
+    return _json(_faults(call.ns))
 
 
 def _add_faults(api: ControlAPI, call: ControlCall) -> Reply:
@@ -170,17 +168,17 @@ def _add_faults(api: ControlAPI, call: ControlCall) -> Reply:
     with call.ns.lock:
         for rule in rules:
             call.ns.faults.add(rule)
-    return _json({"faults": _fault_names(call.ns)}, 201)
+    return _json(_faults(call.ns), 201)
 
 
 def _clear_faults(api: ControlAPI, call: ControlCall) -> Reply:
     with call.ns.lock:
         call.ns.faults.clear()
-    return _json({"faults": []})
+    return _json(_faults(call.ns))
 
 
 def _get_state(api: ControlAPI, call: ControlCall) -> Reply:
-    return _json(_state(call.ns))
+    return _json(state_view(call.ns))
 
 
 def _cancel_run(api: ControlAPI, call: ControlCall) -> Reply:
@@ -200,6 +198,19 @@ def _verify(api: ControlAPI, call: ControlCall) -> Reply:
         raise HTTPProblem(404, "not_found", "verify is not available")
     with call.ns.lock:
         return _json(api.verify(call.ns))
+
+
+def _ui(api: ControlAPI, call: ControlCall) -> Reply:
+    base = dashboard.prefix_of(call.ns.name, call.is_named)
+    return dashboard.namespace_page(call.ns, base, api.verify)
+
+
+def _ui_stamp(api: ControlAPI, call: ControlCall) -> Reply:
+    return dashboard.stamp_reply(call.ns)
+
+
+def _ui_namespaces(api: ControlAPI, call: ControlCall) -> Reply:
+    return dashboard.namespace_index(call.namespaces)
 
 
 def _snapshot(api: ControlAPI, call: ControlCall) -> Reply:
@@ -236,6 +247,9 @@ ROUTES: dict[tuple[str, tuple[str, ...]], Endpoint] = {
     ("GET", ("verify",)): _verify,
     ("POST", ("snapshot",)): _snapshot,
     ("POST", ("restore", "*")): _restore,
+    ("GET", ("ui",)): _ui,
+    ("GET", ("ui", "stamp")): _ui_stamp,
+    ("GET", ("ui", "namespaces")): _ui_namespaces,
 }
 
 
@@ -267,54 +281,22 @@ def _number(data: dict[str, object], name: str) -> float:
         raise HTTPProblem(400, "invalid_field", f"'{name}' is too large") from None
 
 
-def _fault_names(ns: Namespace) -> list[str]:
-    with ns.lock:
-        return [rule.name for rule in ns.faults.rules()]
+def _faults(ns: Namespace) -> dict[str, object]:
+    """The rules' names (``faults``, in the order they are tried) and, in the same order,
+    their definitions with their counts (``rules``)."""
+    rules = fault_views(ns)
+    return {"faults": [rule["name"] for rule in rules], "rules": rules}
 
 
-def _clock(ns: Namespace) -> dict[str, object]:
-    with ns.lock:
-        clock = ns.world.clock
-        return {"now": format_ms(clock.now_ms()), "mode": clock.mode, "speed": clock.speed}
-
-
-def _entry(entry: JournalEntry) -> dict[str, object]:
+def _loaded(template: WorldTemplate) -> dict[str, object]:
+    # The scenario's name, once the template carries one (WorldTemplate.name).
+    name = getattr(template, "name", None)
     return {
-        "operation": entry.operation,
-        "method": entry.method,
-        "path": entry.path,
-        "query": entry.query,
-        "status": entry.status,
-        "fault": entry.fault,
-        "clock_time": format_ms(from_datetime(entry.clock_time)),
-        "wall_time": entry.wall_time,
-        "body_digest": entry.body_digest,
-        "request_id": entry.request_id,
-        "asset": entry.asset,
-        "retry_after": entry.retry_after,
-        "network": entry.network,
+        "scenario": name if isinstance(name, str) else None,
+        "seed": template.config.seed,
+        "assets": len(template.config.assets),
     }
 
 
-def _state(ns: Namespace) -> dict[str, object]:
-    with ns.lock:
-        world = ns.world
-        return {
-            "namespace": ns.name,
-            "clock": _clock(ns),
-            "assets": [
-                {
-                    "key": a.key,
-                    "partitions": None if a.partitions is None else a.partitions.describe(),
-                }
-                for a in world.assets()
-            ],
-            "runs": world.newest("runs", STATE_LIMIT),
-            "backfills": world.newest("backfills", STATE_LIMIT),
-            "materializations": world.newest("materializations", STATE_LIMIT),
-            "counts": {
-                **world.counts(),
-                "runs_by_status": world.status_counts("runs"),
-                "backfills_by_status": world.status_counts("backfills"),
-            },
-        }
+def _clock(ns: Namespace) -> dict[str, object]:
+    return clock_view(ns)

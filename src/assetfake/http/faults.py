@@ -76,6 +76,11 @@ class FaultEngine:
     def rules(self) -> list[FaultRule]:
         return [entry.rule for entry in self.active]
 
+    def tallies(self) -> list[tuple[FaultRule, int, int]]:
+        """Each active rule, in the order they are tried, with how many calls passed its
+        filters and how many of those it fired on."""
+        return [(entry.rule, entry.count, entry.fired) for entry in self.active]
+
     def retract(self, rule: FaultRule) -> None:
         """An after-phase fault that did not apply (the change failed) is not spent."""
         for entry in self.active:
