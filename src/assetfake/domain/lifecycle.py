@@ -115,7 +115,7 @@ class Lifecycle:
             partition,
             dict(tags),
             now,
-            backfill,
+            None if backfill is None else backfill.id,
             fails,
             cfg.error_message if fails else None,
         )
@@ -243,9 +243,10 @@ class Lifecycle:
         state.busy += int(holds) - int(held)
         if new is RunStatus.SUCCEEDED:
             self._materialize(state, run, at)
-        if run.backfill is not None:
-            run.backfill.count_move(old, new)
-            self._refresh_backfill(run.backfill, at)
+        if run.backfill_id is not None:
+            backfill = self.backfills_by_id[run.backfill_id]
+            backfill.count_move(old, new)
+            self._refresh_backfill(backfill, at)
         if held and not holds:
             self._fill_slots(state, at)
 

@@ -85,46 +85,27 @@ def copied_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
     return dict(metadata)
 
 
-class RunRecord:
-    __slots__ = (
-        "asset",
-        "backfill",
-        "created_ms",
-        "ended_ms",
-        "error_message",
-        "fails",
-        "id",
-        "partition",
-        "seq",
-        "started_ms",
-        "status",
-        "tags",
-    )
+class RunRecord(msgspec.Struct, gc=False, eq=False):
+    """A run as stored. Untracked by the cycle collector (``gc=False``: a world holds
+    millions, and a full collection would walk them all), so it must never be part of a
+    reference cycle: it names its backfill by id. Compared by identity (``eq=False``)."""
 
-    def __init__(
-        self,
-        seq: int,
-        run_id: str,
-        asset: str,
-        partition: str | None,
-        tags: Mapping[str, str],
-        created_ms: int,
-        backfill: BackfillRecord | None = None,
-        fails: bool = False,
-        error_message: str | None = None,
-    ) -> None:
-        self.seq = seq
-        self.id = run_id
-        self.asset = asset
-        self.partition = partition
-        self.tags = tags if tags else NO_TAGS
-        self.created_ms = created_ms
-        self.backfill = backfill
-        self.fails = fails
-        self.error_message = error_message
-        self.status = RunStatus.QUEUED
-        self.started_ms: int | None = None
-        self.ended_ms: int | None = None
+    seq: int
+    id: str
+    asset: str
+    partition: str | None
+    tags: Mapping[str, str]
+    created_ms: int
+    backfill_id: str | None = None
+    fails: bool = False
+    error_message: str | None = None
+    status: RunStatus = RunStatus.QUEUED
+    started_ms: int | None = None
+    ended_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.tags:
+            self.tags = NO_TAGS
 
     def resource(self, memo: ResourceMemo) -> Run:
         if not self.status.terminal:
@@ -138,7 +119,7 @@ class RunRecord:
             self.asset,
             status,
             self.partition,
-            None if self.backfill is None else self.backfill.id,
+            self.backfill_id,
             dict(self.tags),
             memo.instant(self.created_ms),
             memo.optional_instant(self.started_ms),
@@ -147,37 +128,21 @@ class RunRecord:
         )
 
 
-class MaterializationRecord:
-    __slots__ = (
-        "asset",
-        "created_ms",
-        "id",
-        "metadata",
-        "partition",
-        "run_id",
-        "seq",
-        "tags",
-    )
+class MaterializationRecord(msgspec.Struct, gc=False, eq=False):
+    """A materialization as stored; untracked and compared by identity, as a run."""
 
-    def __init__(
-        self,
-        seq: int,
-        mat_id: str,
-        asset: str,
-        run_id: str,
-        partition: str | None,
-        created_ms: int,
-        metadata: Mapping[str, object],
-        tags: Mapping[str, str],
-    ) -> None:
-        self.seq = seq
-        self.id = mat_id
-        self.asset = asset
-        self.run_id = run_id
-        self.partition = partition
-        self.created_ms = created_ms
-        self.metadata = metadata
-        self.tags = tags if tags else NO_TAGS
+    seq: int
+    id: str
+    asset: str
+    run_id: str
+    partition: str | None
+    created_ms: int
+    metadata: Mapping[str, object]
+    tags: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        if not self.tags:
+            self.tags = NO_TAGS
 
     def resource(self, memo: ResourceMemo) -> Materialization:
         return msgspec.structs.replace(  # the client may change its metadata and tags
