@@ -95,4 +95,5 @@ def template_of(scenario: Scenario) -> WorldTemplate:
         scenario.config,
         policies=policies_of(scenario.spec),
         expectations=scenario.spec.expect,
+        name=scenario.name,
     )

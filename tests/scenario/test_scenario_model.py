@@ -83,6 +83,7 @@ def test_the_template_carries_the_expectations_as_they_were_decoded() -> None:
     assert template.expectations == scenario.spec.expect
     assert template.expectations and all(isinstance(e, ExpectSpec) for e in template.expectations)
     assert template.config is scenario.config
+    assert template.name == scenario.name == "default"
 
 
 # --- the type check, worded from the schema's types --------------------------------------------

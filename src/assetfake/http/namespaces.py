@@ -40,6 +40,8 @@ class WorldTemplate:
     policies: Policies = field(default_factory=Policies)
     #: The scenario's ``expect`` entries: carried here, judged by the verifier.
     expectations: tuple[ExpectSpec, ...] = ()
+    #: The name of the scenario it serves (what the control API reports having loaded).
+    name: str = ""
     history: History = field(init=False)
 
     def __post_init__(self) -> None:
