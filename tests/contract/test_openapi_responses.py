@@ -18,6 +18,7 @@ import pytest
 from assetfake.fake import AssetFake
 from assetfake.http import handlers
 from assetfake.http.replies import Reply
+from assetfake.operations import GET_BACKFILL, LIST_RUNS
 from assetfake.scenario import library
 from openapi_check import OpenAPIChecker
 
@@ -26,22 +27,23 @@ BROKEN_PAGE = b'{"items": [{"id": 1}], "next_page_token": null}'
 
 
 @pytest.fixture
-def broken_runs_list(monkeypatch: pytest.MonkeyPatch) -> None:
+def broken_runs_list(fake: AssetFake) -> None:
     """listAssetRuns answers a page whose run has none of the required fields."""
-    monkeypatch.setitem(
-        handlers.HANDLERS, "listAssetRuns", lambda world, call: Reply(200, BROKEN_PAGE)
-    )
+    fake.app.handlers = {
+        **handlers.HANDLERS,
+        LIST_RUNS.operation_id: lambda world, call: Reply(200, BROKEN_PAGE),
+    }
 
 
 @pytest.fixture
-def undocumented_status(monkeypatch: pytest.MonkeyPatch) -> None:
+def undocumented_status(fake: AssetFake) -> None:
     """getAssetBackfill answers 409, which the document does not list for it."""
 
     def conflict(world: object, call: object) -> Reply:
         body = b'{"type":"about:blank","title":"Conflict","status":409,"detail":"x","code":"c"}'
         return Reply(409, body, content_type="application/problem+json")
 
-    monkeypatch.setitem(handlers.HANDLERS, "getAssetBackfill", conflict)
+    fake.app.handlers = {**handlers.HANDLERS, GET_BACKFILL.operation_id: conflict}
 
 
 # ------------------------------------------------------------------------ the hook is wired

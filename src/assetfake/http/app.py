@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from assetfake.http.asgi import Receive, Scope, Send
 from assetfake.http.delivery import connection_of, deliver, send_reply
 from assetfake.http.exchange import ApiRequest, ConnectionState, Outcome
+from assetfake.http.handlers import HANDLERS, Handler
 from assetfake.http.journal import entry_of
 from assetfake.http.namespaces import Namespace, Namespaces
 from assetfake.http.pipeline import Target, process
@@ -28,9 +29,7 @@ from assetfake.http.problems import HTTPProblem
 from assetfake.http.replies import Reply, problem_reply
 from assetfake.http.routes import route, split_namespace
 
-ControlApp = Callable[
-    [Namespaces, Namespace | None, str, Scope, bytes], Coroutine[Any, Any, Reply]
-]
+ControlApp = Callable[[Namespaces, Namespace | None, str, Scope, bytes], Coroutine[Any, Any, Reply]]
 
 log = logging.getLogger("assetfake")
 
@@ -42,9 +41,16 @@ T = TypeVar("T")
 class AssetsApp:
     """Serves every namespace of one fake."""
 
-    def __init__(self, namespaces: Namespaces, control: ControlApp | None = None) -> None:
+    def __init__(
+        self,
+        namespaces: Namespaces,
+        control: ControlApp | None = None,
+        handlers: Mapping[str, Handler] = HANDLERS,
+    ) -> None:
         self.namespaces = namespaces
         self.control = control
+        #: operationId -> handler: the registry's table (a seam for tests of the app's hooks)
+        self.handlers = handlers
         self._control_calls = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,7 +87,7 @@ class AssetsApp:
                 outcome = _dropped(namespace, path, request, request_id, connection.stale_fault)
                 connection.stale_fault = None
             else:
-                outcome = process(target, request, request_id, now)
+                outcome = process(target, request, request_id, now, self.handlers)
             namespace.journal.append(entry_of(request, path, outcome, now))
         _log(namespace, request, outcome, started)
         return outcome

@@ -7,8 +7,9 @@ domain call, serialised with the operation's success status).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 
 import msgspec
@@ -154,4 +155,6 @@ _ENDPOINTS: tuple[_Keyed, ...] = (
 )
 
 #: The handler of each operation, by ``operationId`` (what ``Route.operation`` names).
-HANDLERS: dict[str, Handler] = {e.operation.operation_id: e for e in _ENDPOINTS}
+HANDLERS: Mapping[str, Handler] = MappingProxyType(
+    {e.operation.operation_id: e for e in _ENDPOINTS}
+)

@@ -12,6 +12,7 @@ deliveries (in-process and on the wire) read it and decide nothing more.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -19,7 +20,7 @@ from assetfake.domain.errors import DomainError
 from assetfake.http.exchange import ApiRequest, Outcome
 from assetfake.http.faults import FaultCall, fault_reply
 from assetfake.http.guards import RateLimiter, bearer_token, check_auth
-from assetfake.http.handlers import HANDLERS, Call
+from assetfake.http.handlers import HANDLERS, Call, Handler
 from assetfake.http.namespaces import Namespace
 from assetfake.http.openapi import openapi_json
 from assetfake.http.policy import FaultRule
@@ -74,7 +75,13 @@ class Target:
     prefix: str  # ``/_ns/{name}`` or ""
 
 
-def process(target: Target, request: ApiRequest, request_id: str, now_ms: int) -> Outcome:
+def process(
+    target: Target,
+    request: ApiRequest,
+    request_id: str,
+    now_ms: int,
+    handlers: Mapping[str, Handler] = HANDLERS,
+) -> Outcome:
     """Run one API request through every stage. Call with the namespace's lock held."""
     namespace = target.namespace
     token = bearer_token(request.headers)
@@ -89,7 +96,7 @@ def process(target: Target, request: ApiRequest, request_id: str, now_ms: int) -
     if fault is not None and _replaces(fault) and fault.respond.phase == "before":
         reply = Reply(0, b"")
     else:
-        reply = _answer(target, found, request, token, quota, now_ms)
+        reply = _answer(target, found, request, token, quota, now_ms, handlers)
         if fault is not None and not 200 <= reply.status < 300:
             namespace.faults.retract(fault)  # an after-phase fault only hits a change that
             fault = None  # happened, and is not spent by one that did not
@@ -99,7 +106,13 @@ def process(target: Target, request: ApiRequest, request_id: str, now_ms: int) -
 
 
 def _answer(
-    target: Target, found: Route, request: ApiRequest, token: str | None, quota: Quota, now: int
+    target: Target,
+    found: Route,
+    request: ApiRequest,
+    token: str | None,
+    quota: Quota,
+    now: int,
+    handlers: Mapping[str, Handler],
 ) -> Reply:
     """The stages between the faults: auth, rate limit, request shape, the handler."""
     namespace = target.namespace
@@ -110,7 +123,7 @@ def _answer(
         quota.spend()  # rate limit
         check_shape(found, request)  # request shape (what does not need the handler)
         call = Call(found, request.query, request.headers, request.body, target.prefix)
-        return HANDLERS[found.operation](namespace.world, call)  # shape, existence, change
+        return handlers[found.operation](namespace.world, call)  # shape, existence, change
     except HTTPProblem as problem:
         return problem_reply(problem)
     except DomainError as error:
