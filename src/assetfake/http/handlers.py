@@ -103,12 +103,14 @@ def trigger_request(operation: Operation, call: Call) -> Write[TriggerBody]:
 
 def list_runs(world: World, call: Call, q: ListQuery) -> Reply:
     page = world.list_runs(call.route.asset_key, q.status, q.max_results, q.page_token)
-    return Reply(LIST_RUNS.success, msgspec.json.encode(page))
+    seen = tuple((run.id, run.status) for run in page.items)
+    return Reply(LIST_RUNS.success, msgspec.json.encode(page), seen=seen)
 
 
 def list_backfills(world: World, call: Call, q: ListQuery) -> Reply:
     page = world.list_backfills(call.route.asset_key, q.status, q.max_results, q.page_token)
-    return Reply(LIST_BACKFILLS.success, msgspec.json.encode(page))
+    seen = tuple((backfill.id, backfill.status) for backfill in page.items)
+    return Reply(LIST_BACKFILLS.success, msgspec.json.encode(page), seen=seen)
 
 
 def list_materializations(world: World, call: Call, q: ListQuery) -> Reply:
@@ -118,7 +120,8 @@ def list_materializations(world: World, call: Call, q: ListQuery) -> Reply:
 
 def get_backfill(world: World, call: Call, _: None) -> Reply:
     backfill = world.get_backfill(call.route.asset_key, call.route.backfill_id or "")
-    return Reply(GET_BACKFILL.success, msgspec.json.encode(backfill))
+    seen = ((backfill.id, backfill.status),)
+    return Reply(GET_BACKFILL.success, msgspec.json.encode(backfill), seen=seen)
 
 
 def create_backfill(world: World, call: Call, request: Write[BackfillBody]) -> Reply:
@@ -127,13 +130,16 @@ def create_backfill(world: World, call: Call, request: Write[BackfillBody]) -> R
         call.route.asset_key, body.selection, body.title, body.tags, request.key
     )
     where = location(call.prefix, backfill.asset_key, backfill.id)
-    return Reply(CREATE_BACKFILL.success, msgspec.json.encode(backfill), {"Location": where})
+    encoded = msgspec.json.encode(backfill)
+    seen = ((backfill.id, backfill.status),)
+    return Reply(CREATE_BACKFILL.success, encoded, {"Location": where}, seen=seen)
 
 
 def trigger_materialization(world: World, call: Call, request: Write[TriggerBody]) -> Reply:
     body = request.body
     run, _ = world.trigger(call.route.asset_key, body.partition_key, body.tags, request.key)
-    return Reply(TRIGGER_MATERIALIZATION.success, msgspec.json.encode(run))
+    seen = ((run.id, run.status),)
+    return Reply(TRIGGER_MATERIALIZATION.success, msgspec.json.encode(run), seen=seen)
 
 
 class _Keyed(Protocol):

@@ -54,6 +54,8 @@ class JournalEntry:
     network: str | None = None  # the network fault that answered (reset, malformed, ...)
     aborted: bool = False  # the request never arrived whole: nothing was acted on
     details: Details | None = None  # headers and bodies, for people (dashboard, control API)
+    #: (id, status) of each run or backfill the answer carried, when it arrived whole.
+    resources: tuple[tuple[str, str], ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -87,6 +89,7 @@ def entry_of(request: ApiRequest, path: str, outcome: Outcome, arrived_ms: int) 
         network=outcome.network,
         aborted=outcome.aborted,
         details=details_of(request, outcome),
+        resources=reply.seen if outcome.network is None else (),
     )
 
 

@@ -17,6 +17,8 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = JSON
+    #: (id, status) of each run or backfill the body carries, for the journal (``observes``).
+    seen: tuple[tuple[str, str], ...] = ()
 
 
 def problem_reply(problem: HTTPProblem) -> Reply:
