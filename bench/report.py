@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import sys
 from dataclasses import dataclass
@@ -86,8 +85,8 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def machine() -> list[str]:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+def machine(cores: int) -> list[str]:
+    """``cores``: how many this process could use before it pinned itself to one."""
     return [
         f"- date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {_cpu_model()}, {cores} cores usable; {platform.platform()}",

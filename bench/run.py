@@ -332,7 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     for note in NOTES:
         print(f"\n{note}")
     if args.write is not None:
-        lines = ["# Benchmark results (issue 11)", "", *report.machine(), *_header(mode)]
+        lines = [
+            "# Benchmark results (issue 11)",
+            "",
+            *report.machine(len(servers.CORES) or 1),
+            *_header(mode),
+        ]
         command = " ".join(["python bench/run.py", *(argv or sys.argv[1:])])
         lines += [f"- command: `{command}`", "", text, "", *NOTES, ""]
         args.write.write_text("\n".join(lines))
