@@ -4,9 +4,13 @@
   in-process pytest (``pytester``) with the assetfake plugin; every test in it must pass.
 - Any other ```python block is exec'd in a fresh namespace.
 - A ```yaml block that is a whole scenario (a top-level ``version:`` line) must load.
+- A ```sh block marked ``<!-- runnable -->`` is run as a shell script (``sh -eu``, in a fresh
+  directory with the page's example files, ``assetfake`` and ``python`` of this interpreter on
+  the ``PATH``): it must exit 0, and whatever it started is stopped afterwards.
 
 Markers, HTML comments on the lines just before a fence (several may be stacked):
 
+- ``<!-- runnable -->``: a ```sh block that is run (see above).
 - ``<!-- no-test -->``: the block is not run or loaded (for shell-dependent code, or a scenario
   that is wrong on purpose; use sparingly).
 - ``<!-- file: some/path.ext -->``: the block is also a file of the example project. All such
@@ -17,8 +21,13 @@ Markers, HTML comments on the lines just before a fence (several may be stacked)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +40,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 _FENCE = re.compile(r"^```([\w+-]*)\s*$")
 _NO_TEST = re.compile(r"^<!--\s*no-test\s*-->$")
+_RUNNABLE = re.compile(r"^<!--\s*runnable\s*-->$")
 _FILE = re.compile(r"^<!--\s*file:\s*(\S+)\s*-->$")
 _DEFINES_TESTS = re.compile(r"^\s*(?:async\s+)?def\s+test_\w*\s*\(", re.MULTILINE)
 _SCENARIO = re.compile(r"^version:", re.MULTILINE)
@@ -46,6 +56,7 @@ class Block:
     code: str
     skip: bool
     file: str | None  # the example project's file this block is, if any
+    runnable: bool = False  # a shell block to run
 
     @property
     def id(self) -> str:
@@ -82,6 +93,7 @@ def blocks(page: Path) -> list[Block]:
                 code="\n".join(lines[index + 1 : end]) + "\n",
                 skip=any(_NO_TEST.match(marker) for marker in markers),
                 file=files[-1] if files else None,
+                runnable=any(_RUNNABLE.match(marker) for marker in markers),
             )
         )
         markers = []
@@ -91,6 +103,7 @@ def blocks(page: Path) -> list[Block]:
 
 ALL_BLOCKS = [block for page in PAGES for block in blocks(page)]
 PYTHON = [b for b in ALL_BLOCKS if b.language in ("python", "py") and not b.skip]
+SHELL = [b for b in ALL_BLOCKS if b.language in ("sh", "shell", "bash") and b.runnable]
 SCENARIOS = [
     b
     for b in ALL_BLOCKS
@@ -147,3 +160,37 @@ def test_scenario_example_loads(block: Block, tmp_path: Path) -> None:
         Scenario.load(tmp_path / block.file)
     else:
         Scenario.from_yaml_text(block.code, block.id, base_dir=ROOT / "scenarios")
+
+
+def test_the_readme_shell_example_is_run() -> None:
+    assert any(block.page == ROOT / "README.md" for block in SHELL)
+
+
+@pytest.mark.parametrize("block", SHELL, ids=lambda block: block.id)
+def test_shell_example_runs(block: Block, tmp_path: Path) -> None:
+    if shutil.which("curl") is None:
+        pytest.skip(f"!!! {block.id} NOT RUN: it needs curl, which is not installed !!!")
+    _write_project_files(block.page, tmp_path)
+    script = tmp_path / "example.sh"
+    script.write_text(block.code, encoding="utf-8")
+    here = str(Path(sys.executable).parent)  # assetfake's console script lives beside it
+    env = {**os.environ, "PATH": here + os.pathsep + os.environ.get("PATH", "")}
+    log = tmp_path / "example.log"
+    with log.open("w") as output:  # a file, not a pipe: a server left running cannot block it
+        shell = subprocess.Popen(
+            ["sh", "-eu", str(script)],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: what it starts is stopped below
+        )
+        try:
+            shell.wait(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # everything it started is gone
+                os.killpg(shell.pid, signal.SIGTERM)
+            shell.wait(timeout=10)
+    shown = log.read_text(encoding="utf-8", errors="replace")
+    assert shell.returncode == 0, f"{block.id}: the example failed:\n{shown}"

@@ -5,6 +5,7 @@ Every problem here is a 400 with a stable ``code``; nothing a client sends raise
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -115,7 +116,9 @@ def json_object(body: bytes, content_type: str | None, rule: Body) -> dict[str, 
         if media != "application/json" and not media.endswith("+json"):
             raise bad(
                 "unsupported_content_type",
-                f"the body must be application/json, got Content-Type {content_type!r}",
+                "the body must be sent with Content-Type: application/json, got "
+                f"{content_type!r} (curl -d sends a form: add "
+                "-H 'Content-Type: application/json')",
             )
     if not body.strip():
         if rule == "required":
@@ -130,6 +133,11 @@ def json_object(body: bytes, content_type: str | None, rule: Body) -> dict[str, 
     if not isinstance(data, dict):
         raise bad("invalid_body", f"the body must be a JSON object, got {_kind(data)}")
     return data
+
+
+def _json(value: object) -> str:
+    """A value the client sent, written as JSON (``false``, not Python's ``False``)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _kind(value: object) -> str:
@@ -217,5 +225,5 @@ def _selection(name: str, value: object) -> PartitionSelection:
         start = _string(value["start"], "partition_range.start")
         return PartitionSelection(range=(start, _string(value["end"], "partition_range.end")))
     if value is not True:
-        raise bad("invalid_field", f"all_partitions must be true when given, got {value!r}")
+        raise bad("invalid_field", f"all_partitions must be true when given, got {_json(value)}")
     return PartitionSelection(all=True)
