@@ -105,6 +105,7 @@ class JournalItem(msgspec.Struct, frozen=True):
     retry_after: float | None = None
     network: str | None = None
     aborted: bool = False
+    resources: list[tuple[str, str]] = []
     request: RequestDetails | None = None
     response: ResponseDetails | None = None
 
@@ -124,6 +125,7 @@ class JournalItem(msgspec.Struct, frozen=True):
             retry_after=self.retry_after,
             network=self.network,
             aborted=self.aborted,
+            resources=tuple(self.resources),
             details=self._details(),
         )
 

@@ -17,8 +17,17 @@ from control_support import SMALL
 
 from assetfake.fake import AssetFake
 from assetfake.http.app import AssetsApp
-from assetfake.http.dashboard import JOURNAL_SHOWN, RUNS_SHOWN, landing_page
+from assetfake.http.dashboard import (
+    JOURNAL_SHOWN,
+    RUNS_SHOWN,
+    VERDICT_DUTY,
+    Verdicts,
+    landing_page,
+    namespace_page,
+)
+from assetfake.http.dashboard_sections import REPORT_SHOWN
 from assetfake.http.journal import BODY_KEPT
+from assetfake.http.namespaces import Namespace
 from assetfake.transports import SyncASGITransport
 
 EVIL = '<script>window.pwned = 1</script><img src=x onerror="alert(1)">'
@@ -229,3 +238,37 @@ def test_the_landing_page_says_what_this_is_and_where_to_go() -> None:
     assert [h for h in quiet.attributes("href") if h.startswith("/_fake")] == []
     plain: Any = landing_page(AssetFake(SMALL).namespaces)
     assert "Authorization" not in plain.body.decode()
+
+
+def test_a_costly_verdict_is_not_recomputed_on_every_change() -> None:
+    """Judging a long journal holds the namespace's lock: the page recomputes the verdict when
+    the namespace changed, but at most once per VERDICT_DUTY times what it last cost."""
+    ticks = iter([0.0, 0.5, 1.0, 1.0, 5.5, 6.0])  # the timer's readings, in order
+    calls: list[str] = []
+
+    def verify(ns: Namespace) -> dict[str, object]:
+        calls.append(ns.name)
+        return {"passed": True, "failures": [], "report": "all expectations hold"}
+
+    verdicts = Verdicts(timer=lambda: next(ticks))
+    ns = AssetFake(SMALL).namespaces.default
+    assert verdicts.of(ns, verify, "s1") == verify(ns)  # computed at 0.0, cost 0.5
+    calls.clear()
+    assert verdicts.of(ns, verify, "s1")["passed"] is True  # same stamp: kept
+    assert verdicts.of(ns, verify, "s2")["stale"] is True  # changed, 1.0 < 10 x 0.5: kept
+    assert calls == []
+    assert "stale" not in verdicts.of(ns, verify, "s3")  # 5.5 >= 10 x 0.5: recomputed
+    assert calls == ["default"]
+    assert VERDICT_DUTY == 10.0
+
+
+def test_a_long_report_is_cut_on_the_page() -> None:
+    report = "expect[0] calls: x\n" * 5000
+
+    def verify(ns: Namespace) -> dict[str, object]:
+        return {"passed": False, "failures": [], "report": report}
+
+    reply = namespace_page(AssetFake(SMALL).namespaces.default, "", verify)
+    text = "".join(Page(reply.body.decode()).text)
+    assert report[:REPORT_SHOWN] in text and report not in text
+    assert f"… {len(report) - REPORT_SHOWN} more character(s): GET /_fake/verify" in text

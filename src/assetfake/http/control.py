@@ -10,7 +10,7 @@ a verifier (without one, ``GET /_fake/verify`` is a 404).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgspec
 
@@ -44,6 +44,8 @@ class ControlAPI:
     load_template: TemplateLoader
     load_fault: FaultLoader
     verify: Verifier | None = None
+    #: The verdicts the dashboard shows, recomputed no more often than they can afford.
+    verdicts: dashboard.Verdicts = field(default_factory=dashboard.Verdicts)
 
     async def __call__(
         self,
@@ -202,7 +204,7 @@ def _verify(api: ControlAPI, call: ControlCall) -> Reply:
 
 def _ui(api: ControlAPI, call: ControlCall) -> Reply:
     base = dashboard.prefix_of(call.ns.name, call.is_named)
-    return dashboard.namespace_page(call.ns, base, api.verify)
+    return dashboard.namespace_page(call.ns, base, api.verify, api.verdicts)
 
 
 def _ui_stamp(api: ControlAPI, call: ControlCall) -> Reply:
@@ -289,10 +291,8 @@ def _faults(ns: Namespace) -> dict[str, object]:
 
 
 def _loaded(template: WorldTemplate) -> dict[str, object]:
-    # The scenario's name, once the template carries one (WorldTemplate.name).
-    name = getattr(template, "name", None)
     return {
-        "scenario": name if isinstance(name, str) else None,
+        "scenario": template.name or None,
         "seed": template.config.seed,
         "assets": len(template.config.assets),
     }

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -41,6 +43,39 @@ NAMESPACES_SHOWN = 500
 HTML = "text/html; charset=utf-8"
 
 Verifier = Callable[[Namespace], Mapping[str, object]]
+#: The verdict is recomputed at most once per this many times what it last cost: judging a long
+#: journal takes time under the namespace's lock, and a page refreshing every second must not
+#: hold the API up for more than a small share of it.
+VERDICT_DUTY = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    stamp: str
+    verdict: dict[str, object]
+    at: float  # time.perf_counter() when it was computed
+    cost: float  # seconds it took
+
+
+class Verdicts:
+    """The verdict each namespace's page shows: recomputed when the namespace changed, but not
+    more often than :data:`VERDICT_DUTY` times its own cost allows (the page says when it shows
+    an older one). Held by the control API; forgets a namespace that is dropped."""
+
+    def __init__(self, timer: Callable[[], float] = time.perf_counter) -> None:
+        self._kept: weakref.WeakKeyDictionary[Namespace, _Judged] = weakref.WeakKeyDictionary()
+        self._timer = timer
+
+    def of(self, ns: Namespace, verify: Verifier, stamp: str) -> dict[str, object]:
+        """Call with the namespace's lock held."""
+        kept = self._kept.get(ns)
+        now = self._timer()
+        if kept is not None and (kept.stamp == stamp or now - kept.at < VERDICT_DUTY * kept.cost):
+            fresh = kept.stamp == stamp
+            return kept.verdict if fresh else {**kept.verdict, "stale": True}
+        verdict = dict(verify(ns))
+        self._kept[ns] = _Judged(stamp, verdict, now, self._timer() - now)
+        return verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +155,18 @@ def _nav(base: str) -> str:
 # -------------------------------------------------------------------------- one namespace
 
 
-def namespace_page(ns: Namespace, base: str, verify: Verifier | None) -> Reply:
+def namespace_page(
+    ns: Namespace, base: str, verify: Verifier | None, verdicts: Verdicts | None = None
+) -> Reply:
     """The dashboard of one namespace (``base``: its URL prefix, see :func:`prefix_of`)."""
-    view = look(ns, verify)
+    with ns.lock:  # one consistent view, and the stamp that goes with it
+        stamp = stamp_of(ns)
+        view = look(ns, verify, verdicts or Verdicts(), stamp)
     title = f"assetfake · namespace {ns.name}"
-    return _page(title, _nav(base), sections.render(view), stamp=stamp_of(ns), base=base)
+    return _page(title, _nav(base), sections.render(view), stamp=stamp, base=base)
 
 
-def look(ns: Namespace, verify: Verifier | None) -> sections.View:
+def look(ns: Namespace, verify: Verifier | None, verdicts: Verdicts, stamp: str) -> sections.View:
     """What the page shows, read under the namespace's lock (bounded), rendered after."""
     entries, total = newest_entries(ns, JOURNAL_SHOWN)
     faults = fault_views(ns)
@@ -144,7 +183,7 @@ def look(ns: Namespace, verify: Verifier | None) -> sections.View:
             )
             for asset in assets[:ASSETS_SHOWN]
         ]
-        verdict = None if verify is None else dict(verify(ns))
+        verdict = None if verify is None else verdicts.of(ns, verify, stamp)
         return sections.View(
             namespace=ns.name,
             clock=clock_view(ns),

@@ -26,6 +26,8 @@ __all__ = ["AssetRow", "Kind", "View", "landing", "render", "table"]
 
 #: How much of a request body a journal entry shows on the page (the control API has it all).
 BODY_SHOWN = 16 * 1024
+#: How much of the verdict's report the page shows.
+REPORT_SHOWN = 8 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +123,16 @@ def _verdict(verdict: Mapping[str, object] | None) -> str:
     report = verdict.get("report")
     word = "passed" if passed else "failed"
     text = f'<p class="{word}" data-passed="{e(passed).lower()}"><strong>{word}</strong></p>'
+    if verdict.get("stale"):
+        text += (
+            '<p class="muted" data-stale>as judged a moment ago: the journal is long, so the '
+            "verdict is not recomputed on every change (GET /_fake/verify judges it now)</p>"
+        )
     if isinstance(report, str) and report:
-        text += f"<pre>{e(report)}</pre>"
+        shown = report[:REPORT_SHOWN]
+        more = len(report) - len(shown)
+        tail = f"\n… {more} more character(s): GET /_fake/verify has it all" if more else ""
+        text += f"<pre>{e(shown + tail)}</pre>"
     return _section("verify", "Verify", "the scenario's expectations, now", text)
 
 

@@ -47,6 +47,7 @@ def journal_item(entry: JournalEntry) -> JSONObject:
         "retry_after": entry.retry_after,
         "network": entry.network,
         "aborted": entry.aborted,
+        "resources": [list(pair) for pair in entry.resources],
         "request": None if details is None else request_view(details),
         "response": None if details is None else response_view(details),
     }
