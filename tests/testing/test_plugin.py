@@ -42,9 +42,20 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def test_marker_option_and_ini_are_registered(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.assetfake(scenario=None, seed=None, verify=True)*"])
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.assetfake(scenario=None, seed=None, verify=True, scenarios=None, "
+            "client_errors=(), patch_time=False)*"
+        ]
+    )
     help_text = run(pytester, "--help")
-    help_text.stdout.fnmatch_lines(["*--assetfake-scenario=SCENARIO*", "*assetfake_scenarios_dir*"])
+    help_text.stdout.fnmatch_lines(
+        [
+            "*--assetfake-scenario=SCENARIO*",
+            "*--assetfake-report=FILE*",
+            "*assetfake_scenarios_dir*",
+        ]
+    )
 
 
 def test_unknown_marker_arguments_are_a_usage_error(pytester: pytest.Pytester) -> None:

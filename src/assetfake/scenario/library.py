@@ -2,6 +2,12 @@
 
 A wheel carries both under ``assetfake/_library/``; a source checkout has them at the
 repository root. Scenarios are addressed by name: the file's name without ``.yaml``.
+
+Where a name is looked up, in order: the directories a caller passes (``extra_dirs``), then
+those the environment variable ``ASSETFAKE_SCENARIOS_DIR`` lists (separated by ``os.pathsep``;
+the pytest plugin sets it to its ini option ``assetfake_scenarios_dir`` for the session, so that
+``AssetFake("my-scenario")`` in a test finds the project's scenarios too), then the shipped
+library. The first file found wins: a project's scenario shadows a shipped one of its name.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import yaml
 from assetfake.scenario.errors import ScenarioError
 
 DEFAULT_SCENARIO = "default"
+#: Directories (``os.pathsep``-separated) searched after the caller's, before the library.
+SCENARIOS_DIR_VARIABLE = "ASSETFAKE_SCENARIOS_DIR"
 SUFFIXES = (".yaml", ".yml", ".json")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -45,8 +53,9 @@ def shipped_scenarios_dir() -> Path | None:
 
 
 def library(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[LibraryEntry]:
-    """The scenarios addressable by name, sorted by name: those in ``extra_dirs`` first (they
-    shadow shipped ones of the same name), then the shipped library."""
+    """The scenarios addressable by name, sorted by name: those in ``extra_dirs`` and in
+    ``ASSETFAKE_SCENARIOS_DIR`` first (they shadow shipped ones of the same name), then the
+    shipped library."""
     entries: dict[str, LibraryEntry] = {}
     for directory in _search_dirs(extra_dirs):
         for path in sorted(directory.iterdir()):
@@ -59,7 +68,8 @@ def library(extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[LibraryEn
 
 def find_scenario(name: str, extra_dirs: Iterable[str | os.PathLike[str]] = ()) -> Path:
     """The file of the scenario called ``name``: looked up in ``extra_dirs`` in order, then in
-    the shipped library. Raises :class:`ScenarioError` naming the known scenarios."""
+    ``ASSETFAKE_SCENARIOS_DIR``'s directories, then in the shipped library. Raises
+    :class:`ScenarioError` naming the known scenarios."""
     directories = _search_dirs(extra_dirs)
     if _NAME.match(name):
         for directory in directories:
@@ -78,8 +88,15 @@ def is_scenario_name(text: str) -> bool:
     return not has_separator and not text.endswith(SUFFIXES)
 
 
+def environment_dirs() -> list[Path]:
+    """The directories ``ASSETFAKE_SCENARIOS_DIR`` names, in order (empty entries skipped)."""
+    listed = os.environ.get(SCENARIOS_DIR_VARIABLE, "")
+    return [Path(entry) for entry in listed.split(os.pathsep) if entry]
+
+
 def _search_dirs(extra_dirs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     directories = [Path(directory) for directory in extra_dirs]
+    directories.extend(environment_dirs())
     shipped = shipped_scenarios_dir()
     if shipped is not None:
         directories.append(shipped)
