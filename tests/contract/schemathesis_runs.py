@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+STATEFUL_MINIMUM = 30
 _LISTS = ("listAssetRuns", "listAssetBackfills", "listAssetMaterializations")
 #: The shape of a page token the fake could have issued, stated here and not read from the
 #: document under test, so that a document which stops saying it is caught.
@@ -109,6 +110,10 @@ positive_data_acceptance.enabled = false
 
 [phases.stateful]
 max-steps = 20
+
+[phases.stateful.generation]
+# Enough scenarios, even in a short run, to follow every declared link.
+max-examples = {max(max_examples, STATEFUL_MINIMUM)}
 {auth}"""
 
 
@@ -124,6 +129,7 @@ class RunFigures:
     checks: Counter[str] = field(default_factory=Counter)
     failures: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)  # "stateful POST 201": how many
     links_total: int = 0
     links_covered: set[str] = field(default_factory=set)
     skipped_phases: list[str] = field(default_factory=list)
@@ -137,6 +143,10 @@ class RunFigures:
             for phase in PHASES
         ]
         lines.append(f"links: {len(self.links_covered)} covered of {self.links_total}")
+        lines += [f"  covered: {link}" for link in sorted(self.links_covered)]
+        lines.append(
+            "statuses: " + ", ".join(f"{k} x{n}" for k, n in sorted(self.statuses.items()))
+        )
         lines += [f"error: {error}" for error in self.errors]
         for phase, found in self.failures.items():
             lines += [f"{phase} FAILED {failure}" for failure in found[:20]]
@@ -150,6 +160,10 @@ def _record(figures: RunFigures, event: events.ScenarioFinished) -> None:
     if phase == "stateful" and event.is_final:
         return  # Hypothesis replaying a failing example: its checks were counted already
     figures.cases[phase] += len(recorder.cases)
+    for interaction in recorder.interactions.values():
+        if interaction.response is not None:
+            method = interaction.request.method
+            figures.statuses[f"{phase} {method} {interaction.response.status_code}"] += 1
     for case_id, nodes in recorder.checks.items():
         for node in nodes:
             figures.checks[node.name] += 1
