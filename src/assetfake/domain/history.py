@@ -36,66 +36,78 @@ class History:
     @classmethod
     def build(cls, config: WorldConfig) -> History:
         tag = ids.seed_tag(config.seed)
-        planned = _plan(config)
-        planned.sort(key=lambda item: item[0])  # stable: ties keep their declared order
+        runs = _run_records(config, tag)
+        mats = _materializations(config, tag, runs, len(runs))
         assets = {asset.key: AssetHistory() for asset in config.assets}
-        runs_by_id: dict[str, RunRecord] = {}
-        seq = 0
-        runs: list[RunRecord] = []
-        for created_ms, asset_key, partition, status, tags, message in planned:
-            if not status.terminal:
-                raise ValueError(f"history runs must be terminal, not {status.value}")
-            if created_ms > config.start_ms:
-                raise ValueError("history runs must be created no later than the clock's start")
-            seq += 1
-            asset = config.asset(asset_key)
-            if asset is None:
-                raise ValueError(f"history names an unknown asset '{asset_key}'")
-            run = RunRecord(
-                seq, ids.make_id(ids.RUN, tag, seq), asset_key, partition, tags, created_ms
-            )
-            _finish(run, asset, status, message, config.start_ms)
-            runs.append(run)
-            runs_by_id[run.id] = run
-        mats: list[MaterializationRecord] = []
-        succeeded = sorted(
-            (run for run in runs if run.status is RunStatus.SUCCEEDED),
-            key=lambda run: (run.ended_ms, run.seq),
+        _index(assets, runs, mats)
+        return cls(
+            len(runs) + len(mats) + 1,
+            assets,
+            {run.id: run for run in runs},
+            {mat.id: mat for mat in mats},
         )
-        for run in succeeded:
-            seq += 1
-            asset = config.asset(run.asset)
-            metadata = {} if asset is None else asset.metadata
-            ended = run.ended_ms if run.ended_ms is not None else run.created_ms
-            mats.append(
-                MaterializationRecord(
-                    seq,
-                    ids.make_id(ids.MATERIALIZATION, tag, seq),
-                    run.asset,
-                    run.id,
-                    run.partition,
-                    ended,
-                    metadata,
-                    dict(run.tags),
-                )
+
+
+def _run_records(config: WorldConfig, tag: str) -> list[RunRecord]:
+    """The history's runs, in creation order (ties keep their declared order), finished."""
+    planned = _plan(config)
+    planned.sort(key=lambda item: item[0])  # stable
+    runs: list[RunRecord] = []
+    for seq, (created_ms, asset_key, partition, status, tags, message) in enumerate(planned, 1):
+        if not status.terminal:
+            raise ValueError(f"history runs must be terminal, not {status.value}")
+        if created_ms > config.start_ms:
+            raise ValueError("history runs must be created no later than the clock's start")
+        asset = config.asset(asset_key)
+        if asset is None:
+            raise ValueError(f"history names an unknown asset '{asset_key}'")
+        run = RunRecord(seq, ids.make_id(ids.RUN, tag, seq), asset_key, partition, tags, created_ms)
+        _finish(run, asset, status, message, config.start_ms)
+        runs.append(run)
+    return runs
+
+
+def _materializations(
+    config: WorldConfig, tag: str, runs: list[RunRecord], last_seq: int
+) -> list[MaterializationRecord]:
+    """One materialization per SUCCEEDED run, at the instant it ended, in that order."""
+    succeeded = sorted(
+        (run for run in runs if run.status is RunStatus.SUCCEEDED),
+        key=lambda run: (run.ended_ms, run.seq),
+    )
+    mats: list[MaterializationRecord] = []
+    for seq, run in enumerate(succeeded, last_seq + 1):
+        asset = config.asset(run.asset)
+        metadata = {} if asset is None else asset.metadata
+        ended = run.ended_ms if run.ended_ms is not None else run.created_ms
+        mat_id = ids.make_id(ids.MATERIALIZATION, tag, seq)
+        mats.append(
+            MaterializationRecord(
+                seq, mat_id, run.asset, run.id, run.partition, ended, metadata, dict(run.tags)
             )
-        # Records are already in sequence order: build each index in one go, not add by add.
-        grouped: dict[tuple[str, RunStatus | None], list[RunRecord]] = {}
-        for run in runs:
-            grouped.setdefault((run.asset, None), []).append(run)
-            grouped.setdefault((run.asset, run.status), []).append(run)
-        for (asset_key, bucket), records in grouped.items():
-            entry = assets[asset_key]
-            if bucket is None:
-                entry.runs.update(records)
-            else:
-                entry.runs_by_status[bucket] = new_index(records)
-        mats_of: dict[str, list[MaterializationRecord]] = {}
-        for mat in mats:
-            mats_of.setdefault(mat.asset, []).append(mat)
-        for asset_key, records_of in mats_of.items():
-            assets[asset_key].materializations.update(records_of)
-        return cls(seq + 1, assets, runs_by_id, {mat.id: mat for mat in mats})
+        )
+    return mats
+
+
+def _index(
+    assets: dict[str, AssetHistory], runs: list[RunRecord], mats: list[MaterializationRecord]
+) -> None:
+    """Records are already in sequence order: build each index in one go, not add by add."""
+    grouped: dict[tuple[str, RunStatus | None], list[RunRecord]] = {}
+    for run in runs:
+        grouped.setdefault((run.asset, None), []).append(run)
+        grouped.setdefault((run.asset, run.status), []).append(run)
+    for (asset_key, bucket), records in grouped.items():
+        entry = assets[asset_key]
+        if bucket is None:
+            entry.runs.update(records)
+        else:
+            entry.runs_by_status[bucket] = new_index(records)
+    mats_of: dict[str, list[MaterializationRecord]] = {}
+    for mat in mats:
+        mats_of.setdefault(mat.asset, []).append(mat)
+    for asset_key, records_of in mats_of.items():
+        assets[asset_key].materializations.update(records_of)
 
 
 _Planned = tuple[int, str, "str | None", RunStatus, dict[str, str], "str | None"]
