@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +29,7 @@ from urllib.parse import quote
 import httpx
 import msgspec
 
+from assetfake import timepatch
 from assetfake._control_answers import (
     ClockAnswer,
     FaultsAnswer,
@@ -113,6 +115,11 @@ class RemoteClock:
     def sleep(self, seconds: float) -> None:
         """Inject this in place of ``time.sleep`` into the client under test."""
         self.advance(seconds)
+
+    def patch(self) -> AbstractContextManager[None]:
+        """Route ``time.sleep``, ``asyncio.sleep`` and the clocks retry libraries read to this
+        clock for the code under test (see :mod:`assetfake.timepatch`; a no-op on realtime)."""
+        return timepatch.patched(self)
 
 
 class RemoteFaults:
