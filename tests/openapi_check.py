@@ -111,6 +111,8 @@ class OpenAPIChecker:
         path = _NAMESPACE.sub("", raw_path.split("?", 1)[0]) or "/"
         if path == "/openapi.json" or path == "/_fake" or path.startswith("/_fake/"):
             return
+        if path == "/" and method.upper() == "GET":  # the landing page, for people
+            return
         lowered = {name.lower(): value for name, value in headers.items()}
         found = self.operation(method, path)
         if found is None:

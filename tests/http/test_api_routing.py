@@ -83,7 +83,6 @@ def test_an_unencoded_key_of_three_components(api: httpx.Client, problem: Proble
 @pytest.mark.parametrize(
     "path",
     [
-        "/",
         "/assets",
         "/assets/",
         "/assets/sales%2Fdaily",
@@ -241,3 +240,13 @@ def test_reset_restores_the_initial_state(fake: AssetFake, api: httpx.Client) ->
     assert api.get(location).status_code == 404
     again = api.post("/assets/sales%2Fdaily/backfills", json={"all_partitions": True})
     assert again.json() == backfill.json(), "same state + same request => same resource"
+
+
+def test_the_root_is_a_landing_page_for_people(api: httpx.Client, problem: ProblemCheck) -> None:
+    page = api.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    for asset in ("sales%2Fdaily", "customers", "/openapi.json", "/_fake/ui"):
+        assert asset in page.text
+    assert page.headers.get("x-request-id")
+    problem(api.post("/"), 404, "not_found")  # only GET: the root is no operation

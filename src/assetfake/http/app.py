@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from assetfake.http.asgi import Receive, Scope, Send
+from assetfake.http.dashboard import landing_page
 from assetfake.http.delivery import connection_of, deliver, send_reply
 from assetfake.http.exchange import ApiRequest, ConnectionState, Outcome
 from assetfake.http.handlers import HANDLERS, Handler
@@ -76,6 +77,11 @@ class AssetsApp:
             return Outcome(problem_reply(problem), request_id)
         if path == "/_fake" or path.startswith("/_fake/"):
             return self._control(request, name, path)
+        if path == "/" and request.method == "GET":  # a person's first look: not journalled
+            with self.namespaces.default.lock:
+                request_id = self.namespaces.default.next_request_id()
+            page = landing_page(self.namespaces, control=self.control is not None)
+            return Outcome(page, request_id)
         namespace = self.namespaces.get(name)
         target = Target(namespace, path, request.raw_path[: len(request.raw_path) - len(path)])
         with namespace.lock:

@@ -6,6 +6,7 @@ Every problem here is a 400 with a stable ``code``; nothing a client sends raise
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -99,12 +100,21 @@ def _status(value: str) -> RunStatus:
     return RunStatus(value)
 
 
+#: What the served document states for Idempotency-Key: printable ASCII, no space at the ends.
+_IDEMPOTENCY_KEY = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+
+
 def idempotency_key(value: str | None) -> str | None:
     if value is None:
         return None
     if not value or len(value) > MAX_IDEMPOTENCY_KEY:
         raise bad(
             "invalid_idempotency_key", f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters"
+        )
+    if _IDEMPOTENCY_KEY.fullmatch(value) is None:
+        raise bad(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be printable ASCII, with no space at either end",
         )
     return value
 
