@@ -1,8 +1,9 @@
-"""The ``assetfake`` command: serve | validate | scenarios | openapi | schema | verify.
+"""The ``assetfake`` command: serve | validate | scenarios | openapi | schema | verify | matrix.
 
 A bad command-line value (an option out of range, an unknown scenario, a scenario that does not
 load, an address that cannot be bound) is reported on stderr, one line per problem, with exit
-status 2 and never a traceback. ``validate`` and ``verify`` exit 1 when what they check fails.
+status 2 and never a traceback. ``validate``, ``verify`` and ``matrix`` exit 1 when what they
+check fails.
 """
 
 from __future__ import annotations
@@ -138,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.set_defaults(run=_schema)
+    from assetfake.matrix_cli import add_matrix
+
+    add_matrix(sub)
     return parser
 
 

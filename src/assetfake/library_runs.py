@@ -35,7 +35,7 @@ LIBRARY = "library"
 #: What a selection may list: names (``"library"`` among them), paths, mappings, scenarios.
 WorldSource = str | os.PathLike[str] | Mapping[str, object] | Scenario
 
-SWALLOWED = "finished, but this world's outcome is fails: the failure was swallowed"
+SWALLOWED_TAIL = "but this world's outcome is fails: the failure was swallowed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,20 +113,26 @@ def _world_name(source: object, scenario: Scenario) -> str:
 
 
 def outcome_problem(
-    outcome: Outcome, raised: str | None, expected_error: bool, client_errors: str
+    outcome: Outcome,
+    failure: str | None,
+    expected_failure: bool,
+    client_errors: str,
+    *,
+    finished: str = "finished",
 ) -> str | None:
-    """What is wrong with how the run ended, or ``None``. ``raised`` describes the error the
-    workflow ended with (``None``: it finished), ``expected_error`` whether that error is one of
-    the client's (``client_errors`` names them, for the message)."""
+    """What is wrong with how the run ended, or ``None``. ``failure`` says how it failed
+    (``raised ValueError: …``, ``exited with status 3``; ``None``: it ``finished``),
+    ``expected_failure`` whether that is one of the client's errors (``client_errors`` names
+    them, for the message)."""
     if outcome == "succeeds":
-        if raised is None:
+        if failure is None:
             return None
-        return f"raised {raised}, but this world's outcome is succeeds"
-    if raised is None:
-        return SWALLOWED
-    if expected_error:
+        return f"{failure}, but this world's outcome is succeeds"
+    if failure is None:
+        return f"{finished}, {SWALLOWED_TAIL}"
+    if expected_failure:
         return None
-    return f"raised {raised}, which is not one of the client's errors ({client_errors})"
+    return f"{failure}, which is not one of the client's errors ({client_errors})"
 
 
 def describe_error(error: BaseException, limit: int = 200) -> str:

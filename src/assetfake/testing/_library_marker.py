@@ -179,7 +179,7 @@ def judge(
     names = ", ".join(error.__name__ for error in settings.client_errors)
     mismatch = outcome_problem(
         world.outcome,
-        None if raised is None else describe_error(raised),
+        None if raised is None else f"raised {describe_error(raised)}",
         raised is not None and isinstance(raised, settings.client_errors),
         names or "none given: add client_errors=(YourError,) to the marker",
     )
