@@ -46,6 +46,15 @@ RunStatusName = Literal[
 #: Whether a well-behaved workflow can finish in a world (contract sections 5 and 6).
 Outcome = Literal["succeeds", "fails"]
 
+#: The network failures a client can meet, as ``retries_on`` / ``no_retry_on`` name them: the
+#: journal's ``network`` values except ``slow_body`` (whose answer arrives whole). ``malformed``
+#: is a 200 whose body does not parse: a failed read that a careful client retries.
+NetworkFailure = Literal["reset", "empty", "truncated", "stall", "malformed", "close_after", "hang"]
+#: What a retry expectation reacts to: an error status, or a network failure.
+RetryTrigger = AnyErrorStatus | NetworkFailure
+#: What ``observes`` asks the client to have read back: a terminal status.
+Observed = Literal["terminal"]
+
 #: JSON Schema of a mapping that must have exactly one key.
 ONE_KEY: dict[str, object] = {"minProperties": 1, "maxProperties": 1}
 
@@ -79,6 +88,38 @@ class StateExpect(Spec, frozen=True, kw_only=True):
     materializations: StateCount | None = None
 
 
+class BackoffExpect(Spec, frozen=True, kw_only=True):
+    """How a client spaces the retries of one request after a transient failure."""
+
+    min_seconds: Annotated[
+        float,
+        Meta(
+            ge=0,
+            description="The least wait between two identical attempts after a 429, a 5xx or "
+            "a network failure (a Retry-After, where given, rules instead).",
+        ),
+    ]
+
+
+class ObservesExpect(Spec, frozen=True, kw_only=True):
+    """What the client read back of what it made: exactly one of backfills, runs."""
+
+    backfills: (
+        Annotated[
+            Observed,
+            Meta(description="Every backfill it created was read back in a terminal status."),
+        ]
+        | None
+    ) = None
+    runs: (
+        Annotated[
+            Observed,
+            Meta(description="Every run it triggered was read back in a terminal status."),
+        ]
+        | None
+    ) = None
+
+
 class ExpectSpec(Spec, frozen=True, kw_only=True):
     """One expectation: a mapping with exactly one key."""
 
@@ -87,9 +128,18 @@ class ExpectSpec(Spec, frozen=True, kw_only=True):
         Annotated[bool, Meta(description="No identical request sooner than Retry-After said.")]
         | None
     ) = None
-    no_retry_on: Annotated[tuple[AnyErrorStatus, ...], Meta(min_length=1)] | None = None
-    retries_on: Annotated[tuple[AnyErrorStatus, ...], Meta(min_length=1)] | None = None
+    no_retry_on: Annotated[tuple[RetryTrigger, ...], Meta(min_length=1)] | None = None
+    retries_on: Annotated[tuple[RetryTrigger, ...], Meta(min_length=1)] | None = None
     state: Annotated[StateExpect | None, Meta(extra_json_schema=ONE_KEY)] = None
+    max_attempts: (
+        Annotated[
+            int,
+            Meta(ge=1, description="No request is sent more than this many times in a row."),
+        ]
+        | None
+    ) = None
+    backoff: BackoffExpect | None = None
+    observes: Annotated[ObservesExpect | None, Meta(extra_json_schema=ONE_KEY)] = None
     outcome: (
         Annotated[
             Outcome,

@@ -395,7 +395,8 @@ def test_expectation_rules(problems: Problems) -> None:
           - retries_on: [404]
         """) == [
         "s.yaml:3:5: expect[0]: an expectation is a mapping with exactly one key of calls, "
-        "honors_retry_after, no_retry_on, retries_on, state, outcome; got calls, no_retry_on",
+        "honors_retry_after, no_retry_on, retries_on, state, max_attempts, backoff, observes, "
+        "outcome; got calls, no_retry_on",
         "s.yaml:4:53: expect[1].calls.status: 200 is not a status operation createAssetBackfill "
         "answers; expected one of 201, 400, 401, 403, 404, 429, 500",
         "s.yaml:4:67: expect[1].calls.exactly: exactly excludes min and max",
@@ -409,6 +410,46 @@ def test_expectation_rules(problems: Problems) -> None:
         "s.yaml:8:24: expect[5].no_retry_on[1]: 503 is not an error status the fake sends; "
         "expected one of 400, 401, 403, 404, 405, 429, 500",
         "s.yaml:9:18: expect[6].retries_on[0]: 404 is also in no_retry_on (at line 3, column 63)",
+    ]
+
+
+def test_expectation_kinds_have_typed_values(problems: Problems) -> None:
+    assert problems("""
+        expect:
+          - retries_on: [reset, resett, 500]
+          - observes: {runs: done}
+          - {max_attempts: 0}
+          - backoff: {min_seconds: -1}
+          - backoff: {}
+          - outcome: maybe
+        """) == [
+        "s.yaml:2:25: expect[0].retries_on[1]: expected an integer or one of reset, empty, "
+        'truncated, stall, malformed, close_after, hang, got "resett"',
+        's.yaml:3:22: expect[1].observes.runs: expected terminal; got "done"',
+        "s.yaml:4:20: expect[2].max_attempts: expected an integer >= 1, got 0",
+        "s.yaml:5:28: expect[3].backoff.min_seconds: expected a number >= 0, got -1",
+        "s.yaml:6:14: expect[4].backoff: missing required key 'min_seconds'",
+        's.yaml:7:14: expect[5].outcome: expected one of succeeds, fails; got "maybe"',
+    ]
+
+
+def test_network_kinds_observes_and_outcome_rules(problems: Problems) -> None:
+    assert problems("""
+        expect:
+          - retries_on: [reset, malformed, 500]
+          - no_retry_on: [malformed, 404]
+          - observes: {backfills: terminal, runs: terminal}
+          - observes: {}
+          - outcome: fails
+          - outcome: succeeds
+        """) == [
+        "s.yaml:2:25: expect[0].retries_on[1]: malformed is also in no_retry_on "
+        "(at line 3, column 19)",
+        "s.yaml:4:15: expect[2].observes: expected exactly one of backfills, runs; "
+        "got backfills, runs",
+        "s.yaml:5:15: expect[3].observes: expected exactly one of backfills, runs",
+        "s.yaml:7:14: expect[5].outcome: a scenario states its outcome once; it is already "
+        "stated at line 6, column 14",
     ]
 
 

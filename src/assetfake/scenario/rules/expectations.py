@@ -1,10 +1,17 @@
-"""The rules of ``expect``: one key per entry, counts that can hold, statuses the fake sends."""
+"""The rules of ``expect``: one key per entry, counts that can hold, statuses the fake sends,
+one ``observes`` kind per entry and one ``outcome`` per scenario."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assetfake.expectations import CallsExpect, ExpectSpec, StateCount, StateExpect
+from assetfake.expectations import (
+    CallsExpect,
+    ExpectSpec,
+    ObservesExpect,
+    StateCount,
+    StateExpect,
+)
 from assetfake.scenario.nodes import Location
 from assetfake.scenario.operations import ANY_ERROR_STATUS, ANY_STATUS, OPERATIONS
 from assetfake.scenario.rules.references import Declared, check_asset_ref, operation_ids
@@ -29,13 +36,16 @@ def check_expect(expect: Sequence[ExpectSpec], declared: Declared, report: Repor
             _check_state(entry.state, declared, (*location, "state"), report)
         elif entry.no_retry_on is not None or entry.retries_on is not None:
             _check_retry_codes(entry, location, report)
+        elif entry.observes is not None:
+            _check_observes(entry.observes, (*location, "observes"), report)
     _check_retry_lists(expect, report)
+    _check_one_outcome(expect, report)
 
 
 def _check_retry_codes(entry: ExpectSpec, location: Location, report: Report) -> None:
     name = "no_retry_on" if entry.no_retry_on is not None else "retries_on"
     for position, code in enumerate(entry.no_retry_on or entry.retries_on or ()):
-        if code not in ANY_ERROR_STATUS:
+        if isinstance(code, int) and code not in ANY_ERROR_STATUS:
             codes = ", ".join(str(known) for known in sorted(ANY_ERROR_STATUS))
             report(
                 (*location, name, position),
@@ -44,7 +54,7 @@ def _check_retry_codes(entry: ExpectSpec, location: Location, report: Report) ->
 
 
 def _check_retry_lists(expect: Sequence[ExpectSpec], report: Report) -> None:
-    never: dict[int, Location] = {}
+    never: dict[int | str, Location] = {}
     for index, entry in enumerate(expect):
         for position, code in enumerate(entry.no_retry_on or ()):
             never.setdefault(code, ("expect", index, "no_retry_on", position))
@@ -113,3 +123,28 @@ def _check_state(
             report((*where, "status"), "materializations have no status")
         elif kind == "backfills" and count.status == "STARTING":
             report((*where, "status"), "a backfill never reports STARTING")
+
+
+def _check_observes(observes: ObservesExpect, location: Location, report: Report) -> None:
+    given = [name for name in observes.__struct_fields__ if getattr(observes, name) is not None]
+    if len(given) != 1:
+        report(
+            location,
+            "expected exactly one of backfills, runs"
+            + (f"; got {', '.join(given)}" if given else ""),
+        )
+
+
+def _check_one_outcome(expect: Sequence[ExpectSpec], report: Report) -> None:
+    first: Location | None = None
+    for index, entry in enumerate(expect):
+        if entry.outcome is None:
+            continue
+        if first is None:
+            first = ("expect", index, "outcome")
+        else:
+            report(
+                ("expect", index, "outcome"),
+                "a scenario states its outcome once; it is already stated at {related}",
+                first,
+            )
