@@ -16,8 +16,12 @@ from assetfake import AssetFake
 Message = dict[str, Any]
 
 
-@pytest.fixture
-def live() -> Iterator[tuple[AssetFake, str, int]]:
+@pytest.fixture(params=["httptools", "h11"])
+def live(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[AssetFake, str, int]]:
+    """A live server, on each of the two HTTP parsers it can speak."""
+    monkeypatch.setenv("ASSETFAKE_HTTP", request.param)
     fake = AssetFake()
     with fake.serve() as url:
         host, port = url.removeprefix("http://").split(":")
