@@ -121,6 +121,19 @@ def test_the_failures_that_start_a_back_off() -> None:
     )
 
 
+def test_a_stale_keep_alive_connection_is_retried_at_once() -> None:
+    log = Log()
+    log.add(0, 0, network="close_after")
+    log.add(0.001, 200)  # on a new connection, at once: what every HTTP stack does
+    assert judge([{"backoff": {"min_seconds": 1}}], log.entries) == []
+    reset = Log()
+    reset.add(0, 0, network="reset")
+    reset.add(0.001, 200)
+    assert "after a reset network failure" in text(
+        judge([{"backoff": {"min_seconds": 1}}], reset.entries)
+    )
+
+
 def test_backoff_on_a_realtime_clock_reads_wall_gaps_with_slack_for_noise() -> None:
     noisy = Log()  # a client sleeping 1 s each time, measured with a few ms of noise
     for at, wall in ((0, 0.0), (20, 1.004), (40, 2.003), (60, 3.0)):

@@ -25,9 +25,12 @@ def met(entry: JournalEntry, triggers: Collection[int | str]) -> bool:
 
 
 def transient(entry: JournalEntry) -> bool:
-    """A failure worth retrying later: a 429, a 5xx, or a network failure (a malformed 200
-    included)."""
-    return entry.network is not None or entry.status == 429 or 500 <= entry.status < 600
+    """A failure to back off from: a 429, a 5xx, or a network failure (a malformed 200
+    included) — except ``close_after``: a request sent on a kept-alive connection the server
+    had closed is retried at once on a new one by every HTTP stack, and the server is fine."""
+    if entry.network is not None:
+        return entry.network != "close_after"
+    return entry.status == 429 or 500 <= entry.status < 600
 
 
 def what_was_met(entry: JournalEntry) -> str:
