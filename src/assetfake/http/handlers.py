@@ -103,13 +103,13 @@ def trigger_request(operation: Operation, call: Call) -> Write[TriggerBody]:
 
 def list_runs(world: World, call: Call, q: ListQuery) -> Reply:
     page = world.list_runs(call.route.asset_key, q.status, q.max_results, q.page_token)
-    seen = tuple((run.id, run.status) for run in page.items)
+    seen = tuple((run.id, run.status.value) for run in page.items)
     return Reply(LIST_RUNS.success, msgspec.json.encode(page), seen=seen)
 
 
 def list_backfills(world: World, call: Call, q: ListQuery) -> Reply:
     page = world.list_backfills(call.route.asset_key, q.status, q.max_results, q.page_token)
-    seen = tuple((backfill.id, backfill.status) for backfill in page.items)
+    seen = tuple((backfill.id, backfill.status.value) for backfill in page.items)
     return Reply(LIST_BACKFILLS.success, msgspec.json.encode(page), seen=seen)
 
 
@@ -120,7 +120,7 @@ def list_materializations(world: World, call: Call, q: ListQuery) -> Reply:
 
 def get_backfill(world: World, call: Call, _: None) -> Reply:
     backfill = world.get_backfill(call.route.asset_key, call.route.backfill_id or "")
-    seen = ((backfill.id, backfill.status),)
+    seen = ((backfill.id, backfill.status.value),)
     return Reply(GET_BACKFILL.success, msgspec.json.encode(backfill), seen=seen)
 
 
@@ -131,14 +131,14 @@ def create_backfill(world: World, call: Call, request: Write[BackfillBody]) -> R
     )
     where = location(call.prefix, backfill.asset_key, backfill.id)
     encoded = msgspec.json.encode(backfill)
-    seen = ((backfill.id, backfill.status),)
+    seen = ((backfill.id, backfill.status.value),)
     return Reply(CREATE_BACKFILL.success, encoded, {"Location": where}, seen=seen)
 
 
 def trigger_materialization(world: World, call: Call, request: Write[TriggerBody]) -> Reply:
     body = request.body
     run, _ = world.trigger(call.route.asset_key, body.partition_key, body.tags, request.key)
-    seen = ((run.id, run.status),)
+    seen = ((run.id, run.status.value),)
     return Reply(TRIGGER_MATERIALIZATION.success, msgspec.json.encode(run), seen=seen)
 
 

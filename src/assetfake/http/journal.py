@@ -56,6 +56,8 @@ class JournalEntry:
     details: Details | None = None  # headers and bodies, for people (dashboard, control API)
     #: (id, status) of each run or backfill the answer carried, when it arrived whole.
     resources: tuple[tuple[str, str], ...] = ()
+    #: The real delay a fault put before the answer (seconds): not time the client waited.
+    delay_seconds: float = 0.0
 
     @property
     def succeeded(self) -> bool:
@@ -90,6 +92,7 @@ def entry_of(request: ApiRequest, path: str, outcome: Outcome, arrived_ms: int) 
         aborted=outcome.aborted,
         details=details_of(request, outcome),
         resources=reply.seen if outcome.network is None else (),
+        delay_seconds=outcome.delay_seconds,
     )
 
 

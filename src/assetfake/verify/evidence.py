@@ -52,7 +52,4 @@ def resources_of(entry: JournalEntry) -> Resources:
     client could read. Empty for a failure or a broken body."""
     if not entry.succeeded:
         return ()
-    # a status may be a RunStatus member (a str enum, whose str() is "RunStatus.QUEUED")
-    return tuple(
-        (str(rid), str(getattr(status, "value", status))) for rid, status in entry.resources
-    )
+    return entry.resources

@@ -40,7 +40,7 @@ class Waits:
     def seconds(self, before: JournalEntry, after: JournalEntry) -> float:
         if self.mode == "manual":
             return (after.clock_time - before.clock_time).total_seconds()
-        delayed: float = getattr(before, "delay_seconds", 0.0)  # JournalEntry.delay_seconds
+        delayed = before.delay_seconds
         return max(0.0, after.wall_time - before.wall_time - delayed)
 
     def short_of(self, waited: float, wanted: float) -> bool:
