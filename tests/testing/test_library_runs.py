@@ -331,6 +331,39 @@ def test_report_card_markdown_and_json(pytester: pytest.Pytester) -> None:
     ]
 
 
+def test_other_parameters_stay_in_the_cards_test_name(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    pytester.makepyfile(
+        test_clients="""
+        import pytest
+
+        @pytest.mark.parametrize("page_size", [1, 20])
+        @pytest.mark.assetfake(scenarios=["calm", "outage"], verify=False)
+        def test_pages(assetfake, page_size):
+            pass
+        """
+    )
+    result = run(pytester, "-rf", "--assetfake-report", "card.md")
+    result.stdout.fnmatch_lines_random(
+        [
+            "FAILED test_clients.py::test_pages[[]outage-1[]]*",
+            "FAILED test_clients.py::test_pages[[]outage-20[]]*",
+        ]
+    )
+    document = json.loads((pytester.path / "card.json").read_text())
+    assert document["tests"] == [
+        "test_clients.py::test_pages[1]",
+        "test_clients.py::test_pages[20]",
+    ]
+    statuses = {(c["test"].split("::")[1], c["scenario"]): c["status"] for c in document["cells"]}
+    assert statuses == {
+        ("test_pages[1]", "calm"): "pass",
+        ("test_pages[20]", "calm"): "pass",
+        ("test_pages[1]", "outage"): "fail",
+        ("test_pages[20]", "outage"): "fail",
+    }
+
+
 def test_report_card_under_xdist_reaches_the_controller(pytester: pytest.Pytester) -> None:
     project(pytester)
     result = pytester.runpytest(*ARGS, *LEAN_XDIST, "-n", "2", "--assetfake-report", "card.md")

@@ -133,9 +133,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if marker is None or marker.kwargs.get("scenarios") is None:
         return
     if WORLD_FIXTURE not in metafunc.fixturenames:
-        raise pytest.UsageError(
+        pytest.fail(
             f"{metafunc.definition.nodeid}: @pytest.mark.{MARKER}(scenarios=...) runs the test "
-            "in each world through the assetfake or assetfake_server fixture; it uses neither"
+            "in each world through the assetfake or assetfake_server fixture; it uses neither",
+            pytrace=False,
         )
     worlds = library_marker.worlds_for(metafunc.definition, _scenario_dirs(metafunc.config))
     metafunc.parametrize(WORLD_FIXTURE, worlds, ids=[world.name for world in worlds], indirect=True)
