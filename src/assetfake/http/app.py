@@ -13,6 +13,8 @@ directly and read the :class:`Outcome`; :meth:`__call__` is the ASGI face the li
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
@@ -52,7 +54,7 @@ class AssetsApp:
         self.control = control
         #: operationId -> handler: the registry's table (a seam for tests of the app's hooks)
         self.handlers = handlers
-        self._control_calls = 0
+        self._control_ids = itertools.count(1)  # next() is atomic: PUTs run on threads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -61,7 +63,12 @@ class AssetsApp:
         if scope["type"] != "http":
             return
         request = await read_request(scope, receive)
-        outcome = self.respond(request, connection_of(scope))
+        if request.method == "PUT" and _loads_scenario(request.raw_path):
+            # building a scenario's history can take seconds: off the event loop, so that the
+            # server keeps answering other namespaces and /_fake/health meanwhile
+            outcome = await asyncio.to_thread(self.respond, request, connection_of(scope))
+        else:
+            outcome = self.respond(request, connection_of(scope))
         if outcome.aborted:
             return  # the client is gone, or never finished: nothing to answer
         await deliver(outcome, scope, receive, send)
@@ -99,8 +106,8 @@ class AssetsApp:
         return outcome
 
     def _control(self, request: ApiRequest, name: str | None, path: str) -> Outcome:
-        self._control_calls += 1  # its own sequence: API request ids stay deterministic
-        request_id = f"ctl_{self._control_calls:010d}"
+        # its own sequence: API request ids stay deterministic
+        request_id = f"ctl_{next(self._control_ids):010d}"
         if self.control is None:
             problem = HTTPProblem(404, "not_found", "the control API is turned off (--no-control)")
             return Outcome(problem_reply(problem), request_id)
@@ -109,6 +116,10 @@ class AssetsApp:
         reply = _run_now(self.control(self.namespaces, namespace, path, scope, request.body))
         log.debug("control %s %s %s", request.method, request.raw_path, reply.status)
         return Outcome(reply, request_id)
+
+
+def _loads_scenario(raw_path: str) -> bool:
+    return raw_path.endswith("/_fake/scenario")
 
 
 def _aborted(path: str, request: ApiRequest, request_id: str) -> Outcome:
