@@ -23,38 +23,46 @@ from assetfake.http.policy import (
     TokenGrant,
 )
 from assetfake.scenario import Scenario
-from assetfake.scenario.schema import FaultSpec, ScenarioSpec
+from assetfake.scenario.schema import AuthSpec, FaultSpec, ScenarioSpec
 
 
 def policies_of(spec: ScenarioSpec) -> Policies:
     """``spec`` is a validated scenario spec (:attr:`assetfake.Scenario.spec`)."""
-    auth = None
-    if spec.auth is not None:
-        auth = AuthPolicy(
-            {
-                t.token: TokenGrant(
-                    t.token,
-                    frozenset(t.scopes),
-                    None if t.expires_at is None else parse_rfc3339(t.expires_at),
-                )
-                for t in spec.auth.tokens
-            }
-        )
     rate = None
     if spec.rate_limit is not None:
         rl = spec.rate_limit
         rate = RateLimitPolicy(rl.requests, rl.per_seconds, rl.scope)
     return Policies(
-        auth=auth,
+        auth=None if spec.auth is None else auth_policy(spec.auth),
         rate_limit=rate,
         faults=tuple(fault_rule(f) for f in spec.faults),
         mark_faults=spec.mark_faults,
     )
 
 
+def auth_policy(spec: AuthSpec) -> AuthPolicy:
+    """The tokens the fake accepts (with when each expires or is revoked, on its clock) and
+    the ones the client under test is issued, in order."""
+    grants = {
+        t.token: TokenGrant(
+            t.token,
+            frozenset(t.scopes),
+            expires_at_ms=_instant(t.expires_at),
+            revoked_at_ms=_instant(t.revoked_at),
+        )
+        for t in spec.tokens
+    }
+    return AuthPolicy(grants, client=spec.client or ())
+
+
+def _instant(text: str | None) -> int | None:
+    return None if text is None else parse_rfc3339(text)
+
+
 def fault_rule(spec: FaultSpec) -> FaultRule:
     """A validated fault spec as a rule of the fault engine."""
     m, r = spec.match, spec.respond
+    delay, delay_max = r.delay_bounds
     operations = None
     if m.operation is not None:
         operations = frozenset([m.operation] if isinstance(m.operation, str) else m.operation)
@@ -82,9 +90,12 @@ def fault_rule(spec: FaultSpec) -> FaultRule:
             status=r.status,
             headers=dict(r.headers),
             body=r.body,
-            delay_seconds=r.delay_seconds,
+            delay_seconds=delay,
+            delay_max_seconds=delay_max,
             phase=r.phase,
             network=r.network,
+            stall_after_bytes=r.stall_after_bytes or 0,
+            bytes_per_second=r.bytes_per_second or 0.0,
         ),
     )
 

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
-Phase = Literal["before", "after"]
-NetworkKind = Literal[
-    "reset", "empty", "truncated", "malformed", "hang", "stall", "slow_body", "close_after"
+from assetfake.fault_kinds import NetworkKind, Phase, RateScope
+
+__all__ = [
+    "AuthPolicy",
+    "FaultMatch",
+    "FaultResponse",
+    "FaultRule",
+    "NetworkKind",
+    "Phase",
+    "Policies",
+    "RateLimitPolicy",
+    "RateScope",
+    "TokenGrant",
 ]
-RateScope = Literal["token", "global"]
 
 
 @dataclass(frozen=True, slots=True)

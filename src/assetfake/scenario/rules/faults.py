@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assetfake.fault_kinds import KIND_PARAMETERS
 from assetfake.scenario.nodes import Location
 from assetfake.scenario.operations import ERROR_STATUSES, OPERATIONS
 from assetfake.scenario.rules.references import Declared, check_asset_ref, operation_ids
@@ -74,12 +75,15 @@ def _check_match(
 def _check_respond(
     respond: RespondSpec, operations: tuple[str, ...] | None, location: Location, report: Report
 ) -> None:
+    _check_delay(respond, location, report)
+    _check_kind_parameters(respond, location, report)
     if respond.status is not None and respond.network is not None:
         report(location, "expected one of status, network, not both")
         return
     if respond.status is None and respond.network is None:
         # A latency fault: the real answer, late.
-        if respond.delay_seconds <= 0 or respond.body is not None or respond.headers:
+        delay, most = respond.delay_bounds
+        if max(delay, most or 0.0) <= 0 or respond.body is not None or respond.headers:
             report(
                 location,
                 "expected status or network (or only delay_seconds > 0 to slow "
@@ -103,6 +107,30 @@ def _check_respond(
                 report((*location, name), f"a network fault ({respond.network}) sends no {name}")
         return
     _check_status(respond.status, operations, (*location, "status"), report)
+
+
+def _check_delay(respond: RespondSpec, location: Location, report: Report) -> None:
+    low, high = respond.delay_bounds
+    if high is not None and low > high:
+        report(
+            (*location, "delay_seconds", "min"),
+            f"min ({low:g}) is greater than max ({high:g})",
+        )
+
+
+def _check_kind_parameters(respond: RespondSpec, location: Location, report: Report) -> None:
+    """Each kind's parameters only with that kind; slow_body with its rate."""
+    for name, kind in KIND_PARAMETERS.items():
+        if getattr(respond, name) is None or respond.network == kind:
+            continue
+        got = f"network is {respond.network}" if respond.network else "there is no network"
+        report((*location, name), f"{name} belongs to network: {kind}; {got}")
+    if respond.network == "slow_body" and respond.bytes_per_second is None:
+        report(
+            location,
+            "missing required key 'bytes_per_second': network slow_body dribbles the "
+            "body at that rate",
+        )
 
 
 def _check_status(

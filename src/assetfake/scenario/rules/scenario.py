@@ -10,6 +10,7 @@ from assetfake.domain.partitions import Partitions
 from assetfake.domain.timestamps import parse_rfc3339
 from assetfake.scenario.nodes import Location, Problem
 from assetfake.scenario.rules.assets import check_assets
+from assetfake.scenario.rules.auth import check_auth
 from assetfake.scenario.rules.expectations import check_expect
 from assetfake.scenario.rules.faults import check_faults
 from assetfake.scenario.rules.history import check_history
@@ -39,7 +40,8 @@ def check_rules(spec: ScenarioSpec) -> RuleCheck:
         problems.append(Problem(location, message, at_key=at_key, related=related))
 
     start_ms = _check_clock(spec, report)
-    _check_settings(spec, report)
+    check_auth(spec.auth, report)
+    _check_pagination(spec, report)
     declared = check_assets(spec.assets, report)
     check_history(spec.history, declared, start_ms, report)
     check_faults(spec.faults, declared, report)
@@ -60,20 +62,7 @@ def _check_clock(spec: ScenarioSpec, report: Report) -> int | None:
     return start_ms
 
 
-def _check_settings(spec: ScenarioSpec, report: Report) -> None:
-    seen: dict[str, int] = {}
-    tokens = spec.auth.tokens if spec.auth is not None else ()
-    for index, token in enumerate(tokens):
-        location: Location = ("auth", "tokens", index)
-        if token.token in seen:
-            report(
-                (*location, "token"),
-                f"duplicate token {token.token!r} (first at {{related}})",
-                ("auth", "tokens", seen[token.token], "token"),
-            )
-        seen.setdefault(token.token, index)
-        if token.expires_at is not None:
-            timestamp(token.expires_at, (*location, "expires_at"), report)
+def _check_pagination(spec: ScenarioSpec, report: Report) -> None:
     pagination = spec.pagination
     if pagination.default_page_size > pagination.max_page_size:
         report(

@@ -19,7 +19,13 @@ from assetfake.scenario.schema.assets import (
     PartitionsSpec,
     RunSpec,
 )
-from assetfake.scenario.schema.faults import FaultSpec, MatchSpec, RespondSpec, WindowSpec
+from assetfake.scenario.schema.faults import (
+    DelayRange,
+    FaultSpec,
+    MatchSpec,
+    RespondSpec,
+    WindowSpec,
+)
 from assetfake.scenario.schema.history import HistoryGenerateSpec, HistoryRunSpec, HistorySpec
 from assetfake.scenario.schema.scenario import ScenarioSpec, scenario_json_schema
 from assetfake.scenario.schema.settings import (
@@ -38,6 +44,7 @@ __all__ = [
     "CallsExpect",
     "ClockSpec",
     "DailyRange",
+    "DelayRange",
     "ExpectSpec",
     "FaultSpec",
     "HistoryGenerateSpec",

@@ -6,12 +6,13 @@ records, not written again.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import Meta
 
 from assetfake.domain.clock import ClockMode
 from assetfake.domain.config import PaginationConfig, WorldConfig
+from assetfake.fault_kinds import RateScope
 from assetfake.operations import Scope
 from assetfake.scenario.schema.fields import PositiveSeconds, Probability, Spec, Timestamp
 
@@ -41,12 +42,31 @@ class TokenSpec(Spec, frozen=True, kw_only=True):
     token: Annotated[str, Meta(min_length=1)]
     scopes: tuple[Scope, ...]
     expires_at: Timestamp | None = None
+    revoked_at: (
+        Annotated[
+            Timestamp,
+            Meta(description="On the fake's clock: from then on, the token is 401 invalid_token."),
+        ]
+        | None
+    ) = None
 
 
 class AuthSpec(Spec, frozen=True, kw_only=True):
     """Require bearer tokens: GET operations need assets:read, POST operations assets:write."""
 
     tokens: tuple[TokenSpec, ...] = ()
+    client: (
+        Annotated[
+            tuple[Annotated[str, Meta(min_length=1)], ...],
+            Meta(
+                min_length=1,
+                description="The tokens the client under test is issued, in order: the "
+                "credential source (fake.credentials, GET /_fake/credentials) hands out the "
+                "first valid now, else the last.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class RateLimitSpec(Spec, frozen=True, kw_only=True):
@@ -54,7 +74,7 @@ class RateLimitSpec(Spec, frozen=True, kw_only=True):
 
     requests: Annotated[int, Meta(ge=1)]
     per_seconds: PositiveSeconds = 1.0
-    scope: Literal["token", "global"] = "token"
+    scope: RateScope = "token"
 
 
 class PaginationSpec(Spec, frozen=True, kw_only=True):
