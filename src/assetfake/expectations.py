@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from assetfake.fault_kinds import NetworkFailure
 from assetfake.operations import ANY_ERROR_STATUS, ANY_STATUS, OPERATIONS
 
 
@@ -46,11 +47,10 @@ RunStatusName = Literal[
 #: Whether a well-behaved workflow can finish in a world (contract sections 5 and 6).
 Outcome = Literal["succeeds", "fails"]
 
-#: The network failures a client can meet, as ``retries_on`` / ``no_retry_on`` name them: the
-#: journal's ``network`` values except ``slow_body`` (whose answer arrives whole). ``malformed``
-#: is a 200 whose body does not parse: a failed read that a careful client retries.
-NetworkFailure = Literal["reset", "empty", "truncated", "stall", "malformed", "close_after", "hang"]
-#: What a retry expectation reacts to: an error status, or a network failure.
+#: What a retry expectation reacts to: an error status, or a network failure
+#: (:data:`~assetfake.fault_kinds.NetworkFailure`: the journal's ``network`` values, every kind
+#: but ``slow_body``, whose answer arrives whole). ``malformed`` is a 200 whose body does not
+#: parse: a failed read that a careful client retries.
 RetryTrigger = AnyErrorStatus | NetworkFailure
 #: What ``observes`` asks the client to have read back: a terminal status.
 Observed = Literal["terminal"]
