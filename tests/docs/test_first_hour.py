@@ -84,7 +84,7 @@ def test_the_ci_recipes_install_from_the_repository_and_run_the_matrix() -> None
     ):
         assert 'pip install "assetfake @ git+${ASSETFAKE_REPOSITORY}"' in commands
         assert env["ASSETFAKE_REPOSITORY"].endswith(".git")
-        assert "assetfake matrix --scenarios default -- ./client.sh" in commands
+        assert "assetfake matrix --clock manual --scenarios default -- ./client.sh" in commands
 
 
 def _client_script(tmp_path: Path) -> Path:
