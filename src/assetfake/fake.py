@@ -18,6 +18,7 @@ from assetfake.domain.resources import Backfill, Materialization, Run
 from assetfake.domain.world import World
 from assetfake.http.app import AssetsApp
 from assetfake.http.control import ControlAPI
+from assetfake.http.guards import issued_credential
 from assetfake.http.journal import JOURNAL_CAP, Journal
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.policy import FaultRule
@@ -221,6 +222,17 @@ class AssetFake:
                 self._templates.pop(next(iter(self._templates)))
             template = self._templates[key] = template_of(scenario)
         return template
+
+    @property
+    def credentials(self) -> str | None:
+        """The bearer token the client under test is issued now: the first of the scenario's
+        ``auth.client`` valid on the fake's clock, else the last of them (without
+        ``auth.client``, the token with the most scopes; ``None`` without ``auth``). Re-read it
+        after a 401, as SDKs re-read a token provider."""
+        with self._namespace.lock:
+            return issued_credential(
+                self._namespace.template.policies.auth, self._namespace.world.clock.now_ms()
+            )
 
     @property
     def world(self) -> World:

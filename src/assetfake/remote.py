@@ -314,6 +314,15 @@ class RemoteFake:
     def clear_journal(self) -> None:
         self._call("DELETE", "journal", JournalAnswer)
 
+    # --------------------------------------------------------------------------- credentials
+
+    @property
+    def credentials(self) -> str | None:
+        """``GET /_fake/credentials``: the bearer token the client under test is issued now
+        (the first of ``auth.client`` valid on the fake's clock, else the last); ``None``
+        when the scenario has no auth."""
+        return self._call("GET", "credentials", _CredentialsAnswer).token
+
     # --------------------------------------------------------------------------- expectations
 
     def verdict(self) -> Verdict:
@@ -364,6 +373,10 @@ class RemoteFake:
             raise ControlError(
                 method, url, response.status_code, None, f"unexpected answer: {error}"
             ) from None
+
+
+class _CredentialsAnswer(msgspec.Struct, frozen=True):
+    token: str | None
 
 
 def _problem(response: httpx.Response) -> tuple[str | None, str]:

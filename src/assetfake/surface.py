@@ -138,10 +138,7 @@ class JournalView(Protocol):
 
 
 class FakeSurface(Protocol):
-    """What a test may ask of any fake, in process or remote.
-
-    Room is left for ``credentials`` (issue 9): it will be a member here, implemented by both.
-    """
+    """What a test may ask of any fake, in process or remote."""
 
     @property
     def clock(self) -> ClockSurface: ...
@@ -154,6 +151,12 @@ class FakeSurface(Protocol):
 
     @property
     def journal(self) -> JournalView: ...
+
+    @property
+    def credentials(self) -> str | None:
+        """The bearer token the client under test is issued now (``auth.client``: the first
+        valid on the fake's clock, else the last); ``None`` when the scenario has no auth."""
+        ...
 
     def client(self, **options: Unpack[ClientOptions]) -> httpx.Client:
         """A new ``httpx.Client`` that reaches the fake (``base_url`` set)."""

@@ -16,6 +16,7 @@ import msgspec
 
 from assetfake.domain.errors import DomainError
 from assetfake.http import dashboard
+from assetfake.http.guards import issued_credential
 from assetfake.http.inspection import clock_view, fault_views, journal_item, state_view
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.openapi import control_openapi_json
@@ -215,6 +216,13 @@ def _ui_namespaces(api: ControlAPI, call: ControlCall) -> Reply:
     return dashboard.namespace_index(call.namespaces)
 
 
+def _credentials(api: ControlAPI, call: ControlCall) -> Reply:
+    """What the credential source hands the client under test now (CONTRACT 3)."""
+    with call.ns.lock:
+        auth, now_ms = call.ns.template.policies.auth, call.ns.world.clock.now_ms()
+    return _json({"token": issued_credential(auth, now_ms)})
+
+
 def _snapshot(api: ControlAPI, call: ControlCall) -> Reply:
     return _json({"id": call.ns.snapshot()}, 201)
 
@@ -247,6 +255,7 @@ ROUTES: dict[tuple[str, tuple[str, ...]], Endpoint] = {
     ("POST", ("runs", "*", "cancel")): _cancel_run,
     ("POST", ("backfills", "*", "cancel")): _cancel_backfill,
     ("GET", ("verify",)): _verify,
+    ("GET", ("credentials",)): _credentials,
     ("POST", ("snapshot",)): _snapshot,
     ("POST", ("restore", "*")): _restore,
     ("GET", ("ui",)): _ui,
