@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import yaml
@@ -93,6 +94,14 @@ def seed_number(text: str) -> int:
 
 
 # --- the parser --------------------------------------------------------------------------------
+
+
+def scenarios_folder(text: str) -> Path:
+    """A folder of scenarios that exists."""
+    folder = Path(text)
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {text!r}")
+    return folder
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,6 +187,15 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="X",
         help="realtime clock speed, above 0 (default: the scenario's)",
     )
+    serve.add_argument(
+        "--scenarios-dir",
+        action="append",
+        type=scenarios_folder,
+        default=[],
+        metavar="DIR",
+        help="a folder of scenarios (repeatable): names are looked up there first, and a "
+        "scenario loaded over the control API may name them (?name=) and extend their files",
+    )
     serve.add_argument("--no-control", action="store_true", help="turn the /_fake control API off")
     serve.add_argument(
         "--log-level",
@@ -243,7 +261,13 @@ def _serve(args: argparse.Namespace) -> int:
 def _fake(args: argparse.Namespace) -> AssetFake:
     from assetfake.fake import AssetFake
 
-    return AssetFake(args.scenario, seed=args.seed, clock=args.clock, speed=args.speed)
+    return AssetFake(
+        args.scenario,
+        seed=args.seed,
+        clock=args.clock,
+        speed=args.speed,
+        scenarios_dirs=args.scenarios_dir,
+    )
 
 
 def _announce(fake: AssetFake, sock: socket.socket, clock: str) -> None:

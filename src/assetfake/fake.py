@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
 import httpx
@@ -23,6 +25,8 @@ from assetfake.http.journal import JOURNAL_CAP, Journal
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
 from assetfake.http.policy import FaultRule
 from assetfake.scenario import Scenario, ScenarioError
+from assetfake.scenario.control_input import allowed_folders, request_scenario, served_folder_of
+from assetfake.scenario.limits import MAX_HISTORY_RUNS
 from assetfake.server import LiveServer
 from assetfake.surface import ClientOptions, FaultDocument
 from assetfake.transports import AsyncASGITransport, SyncASGITransport
@@ -38,6 +42,8 @@ ScenarioSource = str | os.PathLike[str] | Mapping[str, object] | Scenario | None
 BASE_URL = "http://assetfake"
 #: How many scenarios loaded through the control API keep their built template.
 TEMPLATE_CACHE = 16
+#: How many runs of history those templates hold together, at most (about 300 MB).
+TEMPLATE_CACHE_RUNS = MAX_HISTORY_RUNS
 
 
 class FakeClock:
@@ -98,6 +104,11 @@ class FakeState:
     def counts(self) -> dict[str, int]:
         with self._namespace.lock:
             return self._namespace.world.counts()
+
+
+def _history_runs(scenario: Scenario) -> int:
+    history = scenario.spec.history
+    return len(history.runs) + sum(entry.runs for entry in history.generate)
 
 
 def _validated_fault(namespace: Namespace, fault: object) -> FaultRule:
@@ -182,12 +193,19 @@ class AssetFake:
         clock: ClockMode | None = None,
         speed: float | None = None,
         journal_cap: int = JOURNAL_CAP,
+        scenarios_dirs: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
-        self.scenario = Scenario.load(scenario).with_overrides(
+        #: Where scenario names are looked up first (``serve --scenarios-dir``); with the
+        #: served file's folder and the shipped library, the only folders a scenario loaded
+        #: over the control API may read (``?name=``, ``extends``).
+        self.scenarios_dirs = tuple(Path(folder) for folder in scenarios_dirs)
+        self.scenario = Scenario.load(scenario, extra_dirs=self.scenarios_dirs).with_overrides(
             seed=seed, clock_mode=clock, clock_speed=speed
         )
         template = template_of(self.scenario)
         self._templates: dict[bytes, WorldTemplate] = {}
+        self._template_runs: dict[bytes, int] = {}
+        self._templates_lock = threading.Lock()  # scenario PUTs are built on threads
         self.seed = template.config.seed
         self.namespaces = Namespaces(template, journal_cap=journal_cap)
         self.app = AssetsApp(
@@ -205,23 +223,42 @@ class AssetFake:
         """Every API request of the default namespace, in arrival order (bounded)."""
         return self._namespace.journal
 
-    def _load_template(self, body: bytes) -> WorldTemplate:
-        """A scenario sent to ``PUT /_fake/scenario`` (YAML or JSON; JSON is YAML)."""
+    def _load_template(self, body: bytes, name: str | None = None) -> WorldTemplate:
+        """A scenario sent to ``PUT /_fake/scenario``: the body (JSON if it parses as JSON,
+        else YAML), or the one called ``name``; its ``extends`` confined to the allowed folders
+        (see :mod:`assetfake.scenario.control_input`)."""
+        folders = allowed_folders(served_folder_of(self.scenario), self.scenarios_dirs)
         try:
-            scenario = Scenario.from_yaml_text(body.decode("utf-8"), "<request body>")
-        except UnicodeDecodeError:
-            raise ValueError("the scenario is not UTF-8 text") from None
+            scenario = request_scenario(body, name, folders, self.scenarios_dirs)
         except ScenarioError as error:
             raise ValueError("\n".join(str(e) for e in error.errors)) from None
         # Tests on a shared server PUT the same scenario again and again: build its history
         # once (templates are immutable, so one can serve many namespaces).
         key = msgspec.json.encode(scenario.spec)
-        template = self._templates.get(key)
+        with self._templates_lock:
+            template = self._templates.get(key)
         if template is None:
-            if len(self._templates) >= TEMPLATE_CACHE:
-                self._templates.pop(next(iter(self._templates)))
-            template = self._templates[key] = template_of(scenario)
+            template = template_of(scenario)
+            self._remember(key, template, _history_runs(scenario))
         return template
+
+    def _remember(self, key: bytes, template: WorldTemplate, runs: int) -> None:
+        """Cache a template: at most TEMPLATE_CACHE of them, TEMPLATE_CACHE_RUNS runs of
+        history together (the oldest go first; a larger one is not kept)."""
+        if runs > TEMPLATE_CACHE_RUNS:
+            return
+        with self._templates_lock:
+            self._templates.pop(key, None)
+            self._template_runs.pop(key, None)
+            while self._templates and (
+                len(self._templates) >= TEMPLATE_CACHE
+                or sum(self._template_runs.values()) + runs > TEMPLATE_CACHE_RUNS
+            ):
+                oldest = next(iter(self._templates))
+                del self._templates[oldest]
+                self._template_runs.pop(oldest, None)
+            self._templates[key] = template
+            self._template_runs[key] = runs
 
     @property
     def credentials(self) -> str | None:

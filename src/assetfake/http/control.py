@@ -9,6 +9,7 @@ a verifier (without one, ``GET /_fake/verify`` is a 404).
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -24,7 +25,8 @@ from assetfake.http.policy import FaultRule
 from assetfake.http.problems import HTTPProblem
 from assetfake.http.replies import Reply, error_reply, problem_reply
 
-TemplateLoader = Callable[[bytes], WorldTemplate]  # YAML or JSON (JSON is YAML)
+#: (body, ``?name=``) -> template: a body in JSON or YAML, or a scenario named (body empty)
+TemplateLoader = Callable[[bytes, str | None], WorldTemplate]
 FaultLoader = Callable[[Namespace, object], FaultRule]
 Verifier = Callable[[Namespace], Mapping[str, object]]  # {"passed", "failures", "report"}
 
@@ -38,6 +40,7 @@ class ControlCall:
     is_named: bool  # addressed as /_ns/{name}/_fake/...
     args: tuple[str, ...]  # the path parts that fill the route's ``*``
     body: bytes
+    query: str = ""  # the raw query string
 
 
 @dataclass
@@ -57,13 +60,15 @@ class ControlAPI:
         body: bytes,
     ) -> Reply:
         method = str(scope["method"])
+        raw_query = scope.get("query_string", b"")
+        query = raw_query.decode("latin-1") if isinstance(raw_query, bytes) else ""
         parts = tuple(p for p in path.split("/")[2:] if p)
         try:
             for (verb, pattern), endpoint in ROUTES.items():
                 args = _match(pattern, parts) if verb == method else None
                 if args is not None:
                     ns = named or namespaces.default
-                    call = ControlCall(namespaces, ns, named is not None, args, body)
+                    call = ControlCall(namespaces, ns, named is not None, args, body, query)
                     return endpoint(self, call)
             raise _no_endpoint(method, parts)
         except HTTPProblem as problem:
@@ -112,8 +117,9 @@ def _reset(api: ControlAPI, call: ControlCall) -> Reply:
 
 
 def _load_scenario(api: ControlAPI, call: ControlCall) -> Reply:
+    name = _scenario_name(call.query)
     try:
-        template = api.load_template(call.body)
+        template = api.load_template(call.body, name)
     except ValueError as error:
         raise HTTPProblem(400, "invalid_scenario", str(error)) from None
     if call.is_named:
@@ -121,6 +127,24 @@ def _load_scenario(api: ControlAPI, call: ControlCall) -> Reply:
     else:
         call.namespaces.replace_template(template)
     return _json({**_loaded(template), **_clock(call.ns)})
+
+
+def _scenario_name(query: str) -> str | None:
+    """``?name=`` of ``PUT /_fake/scenario`` (once at most; no other parameter)."""
+    try:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise HTTPProblem(400, "invalid_query", "the query string is malformed") from None
+    unknown = sorted({key for key, _ in pairs if key != "name"})
+    if unknown:
+        listed = ", ".join(repr(key) for key in unknown)
+        raise HTTPProblem(400, "invalid_query", f"unknown query parameter {listed}; only 'name'")
+    names = [value for _, value in pairs]
+    if len(names) > 1:
+        raise HTTPProblem(400, "invalid_query", "'name' is given more than once")
+    if names and not names[0]:
+        raise HTTPProblem(400, "invalid_query", "'name' is empty; give a scenario's name")
+    return names[0] if names else None
 
 
 def _get_clock(api: ControlAPI, call: ControlCall) -> Reply:

@@ -17,22 +17,17 @@ from pathlib import Path
 import msgspec
 
 from assetfake.domain.partitions import Partitions
-from assetfake.scenario._yaml import parse_yaml
+from assetfake.scenario._pytree import tree_of
+from assetfake.scenario.document import decode_document, parse_document
 from assetfake.scenario.errors import DICT_FILE, ScenarioError
-from assetfake.scenario.merge import merge
-from assetfake.scenario.nodes import (
-    MarkedDict,
-    MarkedList,
-    Problem,
-    error_at,
-    from_python,
-    to_plain,
-)
+from assetfake.scenario.extends import NOT_ALLOWED, Link, Resolver
+from assetfake.scenario.limits import MAX_HISTORY_RUNS, NodeBudget
+from assetfake.scenario.nodes import Problem, error_at, to_plain
 from assetfake.scenario.rules import check_rules
-from assetfake.scenario.schema import ScenarioSpec
+from assetfake.scenario.schema import HistorySpec, ScenarioSpec
+from assetfake.scenario.sources import AllowedFolders, Unreadable, read_bytes
+from assetfake.scenario.sources import StrPath as StrPath  # re-exported: model.py reads it here
 from assetfake.scenario.typecheck import check_types
-
-StrPath = str | os.PathLike[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,41 +39,69 @@ class Validated:
     partitions: Mapping[str, Partitions | None]
 
 
-def load_path(path: StrPath) -> Validated:
-    """The validated scenario in the file at ``path`` (YAML or JSON)."""
+def load_path(path: StrPath, *, folders: AllowedFolders | None = None) -> Validated:
+    """The validated scenario in the file at ``path`` (YAML or JSON). With ``folders``, the
+    file and every file it extends must lie inside them (the control API's confinement)."""
     display = os.fspath(path)
+    target = Path(path)
+    if folders is not None:
+        target = target.resolve()
+        if not folders.allows(target):
+            raise ScenarioError(f"cannot read file: {NOT_ALLOWED}", file=display)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"cannot read file: not UTF-8 ({exc.reason})", file=display) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read file: {exc.strerror or exc}", file=display) from None
-    return load_text(text, file=display, base_dir=Path(path).parent)
+        data = read_bytes(target, resolved=folders is not None)
+    except Unreadable as error:
+        raise ScenarioError(f"cannot read file: {error.reason}", file=display) from None
+    text = decode_document(data, display)
+    return load_text(text, file=display, base_dir=Path(path).parent, folders=folders)
 
 
-def load_text(text: str, file: str = "<text>", base_dir: StrPath | None = None) -> Validated:
-    """The validated scenario in ``text``; errors name ``file``. A relative ``extends`` is
-    resolved against ``base_dir``, by default the directory of ``file`` if it names one, else
-    the working directory."""
-    if base_dir is None:
-        base_dir = Path.cwd() if file.startswith("<") else Path(file).parent
-    tree = parse_yaml(text, file)
+def load_text(
+    text: str,
+    file: str = "<text>",
+    base_dir: StrPath | None = None,
+    *,
+    folders: AllowedFolders | None = None,
+) -> Validated:
+    """The validated scenario in ``text`` (JSON if it parses as JSON, else YAML); errors name
+    ``file``. A relative ``extends`` is resolved against ``base_dir``, by default the directory
+    of ``file`` if it names one; else the working directory, or with ``folders`` each of them in
+    turn."""
+    budget = NodeBudget()
+    tree = parse_document(text, file, budget)
     if tree is None:
         raise ScenarioError(
             "the scenario is empty; expected a mapping", file=file, line=1, column=1
         )
-    chain = () if file.startswith("<") else ((Path(file).resolve(), file),)
-    tree = _resolve_extends(tree, Path(base_dir), _display_dir(file), chain)
+    has_folder = not file.startswith("<")
+    if base_dir is not None:
+        base_dirs: tuple[Path, ...] = (Path(base_dir),)
+    elif has_folder:
+        base_dirs = (Path(file).parent,)
+    else:
+        base_dirs = (Path.cwd(),) if folders is None else folders.roots
+    chain = (Link(Path(file).resolve(), file),) if has_folder else ()
+    tree = Resolver(folders, budget).resolve(tree, base_dirs, _display_dir(file), chain)
     return validate_tree(tree, file)
 
 
-def load_mapping(data: Mapping[str, object], base_dir: StrPath | None = None) -> Validated:
+def load_mapping(
+    data: Mapping[str, object],
+    base_dir: StrPath | None = None,
+    *,
+    folders: AllowedFolders | None = None,
+) -> Validated:
     """The validated scenario given as a Python mapping; errors name the file ``<dict>`` and no
     line (parts merged in from an ``extends`` file keep their file and line). A relative
-    ``extends`` is resolved against ``base_dir``, by default the working directory."""
-    tree = from_python(data)
-    directory = Path.cwd() if base_dir is None else Path(base_dir)
-    tree = _resolve_extends(tree, directory, "", ())
+    ``extends`` is resolved against ``base_dir``, by default the working directory (or with
+    ``folders``, each of them in turn)."""
+    budget = NodeBudget()
+    tree = tree_of(data, budget)
+    if base_dir is not None:
+        base_dirs: tuple[Path, ...] = (Path(base_dir),)
+    else:
+        base_dirs = (Path.cwd(),) if folders is None else folders.roots
+    tree = Resolver(folders, budget).resolve(tree, base_dirs, "", ())
     return validate_tree(tree, DICT_FILE)
 
 
@@ -92,8 +115,9 @@ def validate_tree(tree: object, file: str) -> Validated:
     except msgspec.ValidationError as exc:  # a type the check accepts and msgspec does not
         raise _collect(tree, [Problem((), f"does not fit the schema: {exc}")], file) from None
     checked = check_rules(spec)
-    if checked.problems:
-        raise _collect(tree, checked.problems, file)
+    problems = [*checked.problems, *_history_problems(spec.history)]
+    if problems:
+        raise _collect(tree, problems, file)
     return Validated(spec, checked.partitions)
 
 
@@ -124,40 +148,23 @@ def _display_dir(file: str) -> str:
     return "" if file.startswith("<") else os.path.dirname(file)
 
 
-def _resolve_extends(
-    tree: object, base_dir: Path, display_dir: str, chain: tuple[tuple[Path, str], ...]
-) -> object:
-    """``tree`` merged over the scenario it extends (recursively); ``tree`` if it extends none.
+def _history_problems(history: HistorySpec) -> list[Problem]:
+    """The total of history runs over :data:`~assetfake.scenario.limits.MAX_HISTORY_RUNS`,
+    reported at the entry that goes over."""
+    if len(history.runs) > MAX_HISTORY_RUNS:
+        message = _too_much_history(len(history.runs))
+        return [Problem(("history", "runs", MAX_HISTORY_RUNS), message)]
+    total = len(history.runs)
+    for index, entry in enumerate(history.generate):
+        total += entry.runs
+        if total > MAX_HISTORY_RUNS:
+            location = ("history", "generate", index, "runs")
+            return [Problem(location, _too_much_history(total))]
+    return []
 
-    ``chain`` holds the files on the way here (resolved path, name as shown), to detect cycles.
-    """
-    if not isinstance(tree, MarkedDict):
-        return tree
-    extends = tree.get("extends")
-    if not isinstance(extends, str):
-        return tree  # absent, null, or a type problem the type check reports
-    if not extends.strip():
-        raise error_at(tree, Problem(("extends",), "expected a path to a scenario file"))
-    target = (base_dir / extends).resolve()
-    display = os.path.normpath(os.path.join(display_dir, extends))
-    if any(target == path for path, _ in chain):
-        cycle = " -> ".join([*(shown for _, shown in chain), display])
-        raise error_at(tree, Problem(("extends",), f"extends cycle: {cycle}"))
-    try:
-        text = target.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
-        raise error_at(tree, Problem(("extends",), f"cannot read {display}: {reason}")) from None
-    base = parse_yaml(text, display)
-    if not isinstance(base, MarkedDict):
-        mark = base.mark if isinstance(base, MarkedList) else None
-        raise ScenarioError(
-            "a scenario extended by another must be a mapping; got "
-            + ("an empty document" if base is None else "not a mapping"),
-            file=display,
-            line=mark.line if mark else 1,
-            column=mark.column if mark else 1,
-        )
-    chain = (*chain, (target, display))
-    base = _resolve_extends(base, target.parent, os.path.dirname(display), chain)
-    return merge(base, tree)
+
+def _too_much_history(total: int) -> str:
+    return (
+        f"history holds at most {MAX_HISTORY_RUNS} runs in total (history.runs and every "
+        f"history.generate entry's runs, extends included); this brings it to {total}"
+    )
