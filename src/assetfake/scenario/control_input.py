@@ -2,8 +2,8 @@
 
 A body is JSON when it parses as JSON, else YAML; ``?name=`` loads a shipped or configured
 scenario by name (the body empty). Either way the scenario's ``extends`` are confined to the
-allowed folders (:func:`allowed_folders`): the shipped library, the server's scenario folders
-(``--scenarios-dir``, then ``ASSETFAKE_SCENARIOS_DIR``) and the folder of the file it serves.
+allowed folders (:func:`allowed_folders`): the server's scenario folders (``--scenarios-dir``,
+then ``ASSETFAKE_SCENARIOS_DIR``), the folder of the file it serves and the shipped library.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ BODY_FILE = "<request body>"
 
 
 def allowed_folders(served_folder: Path | None, scenarios_dirs: Iterable[Path]) -> AllowedFolders:
-    """Where a scenario loaded over the control API may read files, in lookup order: the folder
-    of the served file, the configured folders, those ``ASSETFAKE_SCENARIOS_DIR`` lists, and
-    the shipped ``scenarios/`` and ``fixtures/``."""
-    folders = [] if served_folder is None else [served_folder]
-    folders.extend(scenarios_dirs)
-    folders.extend(environment_dirs())
+    """Where a scenario loaded over the control API may read files, in lookup order: the
+    configured folders, those ``ASSETFAKE_SCENARIOS_DIR`` lists, the folder of the served file,
+    and the shipped ``scenarios/`` and ``fixtures/``."""
+    folders = [*scenarios_dirs, *environment_dirs()]
+    if served_folder is not None:
+        folders.append(served_folder)
     root = library_root()
     if root is not None:
         folders.extend(root / part for part in ("scenarios", "fixtures"))

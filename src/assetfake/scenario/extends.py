@@ -4,10 +4,10 @@ A relative ``extends`` is resolved against the folder of the file that names it.
 that has no folder (a text, a mapping, a control API body) names one ``base_dirs`` gives.
 Confined (:class:`~assetfake.scenario.sources.AllowedFolders`), only a file inside the allowed
 folders is read; a document with no folder of its own has its relative ``extends`` looked up in
-each of them in turn. Anything else is refused with one message, whatever the path: it never
-says whether an outside path exists, nor shows a line of it. Chains are bounded
-(:data:`~assetfake.scenario.limits.MAX_EXTENDS_FILES`) and share one node budget; cycles are
-errors.
+each of them in turn. A path that names no file inside them is refused with one message,
+whatever the path: it never says whether an outside path exists, nor shows a line of it.
+Chains are bounded (:data:`~assetfake.scenario.limits.MAX_EXTENDS_FILES`) and share one node
+budget; cycles are errors.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from assetfake.scenario.merge import merge
 from assetfake.scenario.nodes import MarkedDict, MarkedList, Problem, error_at
 from assetfake.scenario.sources import AllowedFolders, Unreadable, read_bytes
 
-#: What a confined load answers for any ``extends`` it may not read.
+#: What a confined load answers for any ``extends`` that names no file inside the allowed
+#: folders: outside them, or nowhere.
 NOT_ALLOWED = (
-    "not allowed: a scenario loaded over the control API extends only files of the shipped "
-    "library and of the server's scenario folders (--scenarios-dir, the served file's folder)"
+    "no such file in the allowed folders: a scenario loaded over the control API extends only "
+    "files of the shipped library and of the server's scenario folders (--scenarios-dir, the "
+    "served file's folder)"
 )
 
 
@@ -86,12 +88,9 @@ class Resolver:
         candidates = [(directory / extends).resolve() for directory in base_dirs]
         if self.folders is None:
             return candidates[0]
-        allowed = [path for path in candidates if self.folders.allows(path)]
-        for path in allowed:
-            if path.is_file():
-                return path
-        if allowed:
-            return allowed[0]  # inside: reading it says what is wrong
+        for path in candidates:
+            if self.folders.allows(path) and path.exists():
+                return path  # inside: reading it says what else is wrong
         raise _at_extends(tree, NOT_ALLOWED)
 
 
