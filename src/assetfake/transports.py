@@ -19,7 +19,7 @@ from time import sleep as _sleep
 import httpx
 
 from assetfake.http.app import MAX_BODY, AssetsApp
-from assetfake.http.delivery import promised_headers, reply_headers, slow_pieces
+from assetfake.http.delivery import promised_headers, reply_headers, slow_pieces, stalled_after
 from assetfake.http.exchange import ApiRequest, ConnectionState, Outcome
 
 # Delays and slow bodies are real wall-clock waits (CONTRACT 3): the sleeps are bound at import,
@@ -66,7 +66,7 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
             self.pieces = [(sent, 0.0)]
             self.error = httpx.RemoteProtocolError(detail, request=request)
         elif outcome.network == "stall" and respond is not None:
-            self.pieces = [(body[: respond.stall_after_bytes], 0.0)]
+            self.pieces = [(body[: stalled_after(outcome)], 0.0)]
             self.error = httpx.ReadTimeout("timed out (the body stalled)", request=request)
         elif outcome.network is None and respond is not None and respond.network == "slow_body":
             self.pieces = slow_pieces(body, respond.bytes_per_second)

@@ -23,14 +23,6 @@ STALL_AFTER = 10
 RATE = 8000.0  # bytes per second: a page of 20 generated runs (~5 kB) takes ~0.6 s
 TIMEOUT = 1.0  # the read timeout of the clients that meet a stall (short, yet ample on load)
 
-#: slow_body and close_after hand the client the real answer: the pipeline must not replace it
-#: (``http/pipeline.py`` ``_replaces``), and an in-process transport must leave its connection
-#: stale after a close_after answer (``transports.py``). Remove once both are fixed.
-NEEDS_ANSWERED_KINDS = pytest.mark.xfail(
-    strict=True,
-    reason="slow_body/close_after: the pipeline replaces the real answer with an empty one",
-)
-
 
 def kinds_world(*, seed: int = 7, **extra: Any) -> dict[str, Any]:
     """One fault per new kind, chosen by the request's ``X-Break`` header, and a history that
@@ -161,7 +153,6 @@ def _assert_dribbled(body: bytes, whole: bytes, elapsed: float) -> None:
     assert expected - 0.15 <= elapsed < expected + 1.5
 
 
-@NEEDS_ANSWERED_KINDS
 def test_in_process_a_slow_body_arrives_whole_at_the_rate() -> None:
     fake = AssetFake(kinds_world())
     with fake.client() as client:
@@ -173,7 +164,6 @@ def test_in_process_a_slow_body_arrives_whole_at_the_rate() -> None:
     assert journal_of(fake) == [(200, None, None), (200, "net-slow_body", None)]
 
 
-@NEEDS_ANSWERED_KINDS
 def test_in_process_async_a_slow_body_arrives_whole_at_the_rate() -> None:
     fake = AssetFake(kinds_world())
 
@@ -188,7 +178,6 @@ def test_in_process_async_a_slow_body_arrives_whole_at_the_rate() -> None:
     _assert_dribbled(body, whole, elapsed)
 
 
-@NEEDS_ANSWERED_KINDS
 @pytest.mark.parametrize("kind", ["httpx", "requests"])
 def test_on_the_wire_a_slow_body_arrives_whole_at_the_rate(
     served: tuple[AssetFake, str], kind: str
@@ -224,7 +213,6 @@ def _close_after_then_trigger(client: httpx.Client) -> tuple[int, BaseException 
     return answered, error, client.get(f"{CUSTOMERS}/runs").status_code
 
 
-@NEEDS_ANSWERED_KINDS
 def test_in_process_the_request_after_close_after_fails_and_changes_nothing() -> None:
     fake = AssetFake(kinds_world())
     runs_before = len(fake.state.runs("customers"))
@@ -241,7 +229,6 @@ def test_in_process_the_request_after_close_after_fails_and_changes_nothing() ->
     assert fake.journal[1].operation == "triggerAssetMaterialization"
 
 
-@NEEDS_ANSWERED_KINDS
 def test_in_process_async_the_request_after_close_after_fails() -> None:
     fake = AssetFake(kinds_world())
 
@@ -259,7 +246,6 @@ def test_in_process_async_the_request_after_close_after_fails() -> None:
     assert type(error) is httpx.RemoteProtocolError
 
 
-@NEEDS_ANSWERED_KINDS
 def test_on_the_wire_httpx_meets_the_stale_connection_on_its_next_request() -> None:
     fake = AssetFake(kinds_world())
     with fake.serve() as url, httpx.Client(base_url=url, timeout=5) as client:
@@ -274,7 +260,6 @@ def test_on_the_wire_httpx_meets_the_stale_connection_on_its_next_request() -> N
     ]
 
 
-@NEEDS_ANSWERED_KINDS
 def test_on_the_wire_requests_meets_the_stale_connection_on_its_next_request() -> None:
     fake = AssetFake(kinds_world())
     with fake.serve() as url, requests.Session() as session:
@@ -365,8 +350,8 @@ def verdict(kind: str, how: str, careful: bool) -> tuple[bool, bool, list[Any]]:
     "kind",
     [
         "stall",
-        pytest.param("slow_body", marks=NEEDS_ANSWERED_KINDS),
-        pytest.param("close_after", marks=NEEDS_ANSWERED_KINDS),
+        "slow_body",
+        "close_after",
     ],
 )
 @pytest.mark.parametrize("careful", [True, False], ids=["careful", "naive"])

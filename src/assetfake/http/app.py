@@ -102,6 +102,9 @@ class AssetsApp:
             else:
                 outcome = process(target, request, request_id, now, self.handlers)
             namespace.journal.append(entry_of(request, path, outcome, now))
+        if connection is not None and _leaves_stale(outcome):
+            # the answer goes out whole; the connection's next request will not be answered
+            connection.stale_fault = outcome.fault_name
         _log(namespace, request, outcome, started)
         return outcome
 
@@ -116,6 +119,11 @@ class AssetsApp:
         reply = _run_now(self.control(self.namespaces, namespace, path, scope, request.body))
         log.debug("control %s %s %s", request.method, request.raw_path, reply.status)
         return Outcome(reply, request_id)
+
+
+def _leaves_stale(outcome: Outcome) -> bool:
+    rule = outcome.fault
+    return rule is not None and outcome.network is None and rule.respond.network == "close_after"
 
 
 def _loads_scenario(raw_path: str) -> bool:

@@ -58,9 +58,6 @@ async def deliver(outcome: Outcome, scope: Scope, receive: Receive, send: Send) 
             await send_reply(send, outcome.reply, outcome.request_id, outcome.marks, rate)
         else:
             await send_reply(send, outcome.reply, outcome.request_id, outcome.marks)
-        connection = connection_of(scope)
-        if action == "close_after" and connection is not None and outcome.fault is not None:
-            connection.stale_fault = outcome.fault.name
         return
     transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
     if transport is None:
@@ -84,7 +81,7 @@ async def _break(outcome: Outcome, transport: Transport, receive: Receive, send:
         )
         sent = {"empty": 0, "truncated": len(body) // 2}.get(kind or "")
         if sent is None:  # stall: a few bytes, then nothing until the client gives up
-            after = 0 if outcome.fault is None else outcome.fault.respond.stall_after_bytes
+            after = stalled_after(outcome)
             await send({"type": "http.response.body", "body": body[:after], "more_body": True})
             await _wait_for_disconnect(receive, transport)
             return
@@ -92,6 +89,13 @@ async def _break(outcome: Outcome, transport: Transport, receive: Receive, send:
             await send({"type": "http.response.body", "body": body[:sent], "more_body": True})
         transport.close()
     await asyncio.sleep(0.01)  # let the server notice the closed connection
+
+
+def stalled_after(outcome: Outcome) -> int:
+    """How much of the body a stall sends: its ``stall_after_bytes``, but never all of it (a
+    body sent whole is no stall)."""
+    after = 0 if outcome.fault is None else outcome.fault.respond.stall_after_bytes
+    return max(0, min(after, len(outcome.reply.body) - 1))
 
 
 def promised_headers(outcome: Outcome) -> list[tuple[bytes, bytes]]:

@@ -189,7 +189,10 @@ def _finish(outcome: Outcome, quota: Quota, mark: bool = True, delay: float = 0.
 
 
 def _replaces(fault: FaultRule) -> bool:
-    return fault.respond.status is not None or fault.respond.network is not None
+    """Whether the fault answers instead of the operation (``slow_body`` and ``close_after``
+    deliver the real answer, so the operation still runs)."""
+    network = fault.respond.network
+    return fault.respond.status is not None or (network is not None and network not in _ANSWERED)
 
 
 def _openapi(namespace: Namespace, method: str) -> Reply:
