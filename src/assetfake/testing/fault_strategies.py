@@ -8,7 +8,8 @@ scenario loads with :meth:`assetfake.Scenario.load`. ::
 
     from hypothesis import given
     from assetfake import AssetFake
-    from assetfake.operations import LIST_RUNS
+    from assetfake.fault_kinds import NetworkKind
+from assetfake.operations import LIST_RUNS
     from assetfake.testing.strategies import fault_schedules
 
     @given(fault_schedules(operations=[LIST_RUNS.operation_id]))
@@ -28,12 +29,13 @@ at least that many times always gets through.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from assetfake.fault_kinds import NetworkKind
 from assetfake.operations import ERROR_STATUSES, OPERATIONS
 
 __all__ = [
@@ -44,7 +46,6 @@ __all__ = [
     "faults",
 ]
 
-NetworkKind = Literal["reset", "empty", "truncated", "malformed", "hang"]
 
 #: The operations that answer a page of items, in the order of the OpenAPI document.
 LIST_OPERATIONS: tuple[str, ...] = tuple(op.operation_id for op in OPERATIONS.values() if op.pages)
@@ -59,7 +60,9 @@ MAX_FIRINGS = 3
 #: The highest call number a ``call`` or ``calls`` counter names.
 MAX_CALL = 10
 
-_ALL_NETWORK: frozenset[str] = frozenset({"reset", "empty", "truncated", "malformed", "hang"})
+#: The kinds a generated fault may name: every network kind but ``slow_body``, which needs its
+#: ``bytes_per_second``.
+_ALL_NETWORK: frozenset[str] = frozenset(get_args(NetworkKind)) - {"slow_body"}
 _COUNTERS = ("call", "calls", "every", "times")
 
 JSONDict = dict[str, object]

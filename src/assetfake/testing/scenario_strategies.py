@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from assetfake.fault_kinds import NetworkKind
 from assetfake.testing.fault_strategies import (
     JSONDict,
-    NetworkKind,
     _network_kinds,
     _statuses,
     faults,
