@@ -24,7 +24,7 @@ from assetfake.scenario.limits import MAX_DEPTH
 
 #: ``file:line:col: path: message``, as ScenarioError writes a located problem.
 LOCATED = re.compile(
-    r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<path>\S+): (?P<message>.+)$"
+    r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<path>.+?): (?P<message>.+)$"
 )
 
 #: Key names of the outside secret file: no answer may ever contain them.

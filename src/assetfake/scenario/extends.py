@@ -21,7 +21,7 @@ from assetfake.scenario.errors import ScenarioError
 from assetfake.scenario.limits import MAX_EXTENDS_FILES, NodeBudget
 from assetfake.scenario.merge import merge
 from assetfake.scenario.nodes import MarkedDict, MarkedList, Problem, error_at
-from assetfake.scenario.sources import AllowedFolders, Unreadable, read_bytes
+from assetfake.scenario.sources import AllowedFolders, Unreadable, exists, read_bytes, resolved
 
 #: What a confined load answers for any ``extends`` that names no file inside the allowed
 #: folders: outside them, or nowhere.
@@ -85,11 +85,12 @@ class Resolver:
 
     def _target(self, tree: MarkedDict, extends: str, base_dirs: tuple[Path, ...]) -> Path:
         """The resolved path ``extends`` names (for a confined load, an allowed one)."""
-        candidates = [(directory / extends).resolve() for directory in base_dirs]
         if self.folders is None:
-            return candidates[0]
-        for path in candidates:
-            if self.folders.allows(path) and path.exists():
+            target = base_dirs[0] / extends
+            return resolved(target) or target  # reading it says what is wrong
+        for directory in base_dirs:
+            path = resolved(directory / extends)
+            if path is not None and self.folders.allows(path) and exists(path):
                 return path  # inside: reading it says what else is wrong
         raise _at_extends(tree, NOT_ALLOWED)
 

@@ -25,7 +25,7 @@ from assetfake.scenario.limits import MAX_HISTORY_RUNS, NodeBudget
 from assetfake.scenario.nodes import Problem, error_at, to_plain
 from assetfake.scenario.rules import check_rules
 from assetfake.scenario.schema import HistorySpec, ScenarioSpec
-from assetfake.scenario.sources import AllowedFolders, Unreadable, read_bytes
+from assetfake.scenario.sources import AllowedFolders, Unreadable, read_bytes, resolved
 from assetfake.scenario.sources import StrPath as StrPath  # re-exported: model.py reads it here
 from assetfake.scenario.typecheck import check_types
 
@@ -45,9 +45,10 @@ def load_path(path: StrPath, *, folders: AllowedFolders | None = None) -> Valida
     display = os.fspath(path)
     target = Path(path)
     if folders is not None:
-        target = target.resolve()
-        if not folders.allows(target):
+        inside = resolved(target)
+        if inside is None or not folders.allows(inside):
             raise ScenarioError(f"cannot read file: {NOT_ALLOWED}", file=display)
+        target = inside
     try:
         data = read_bytes(target, resolved=folders is not None)
     except Unreadable as error:
@@ -80,7 +81,8 @@ def load_text(
         base_dirs = (Path(file).parent,)
     else:
         base_dirs = (Path.cwd(),) if folders is None else folders.roots
-    chain = (Link(Path(file).resolve(), file),) if has_folder else ()
+    top = resolved(Path(file)) if has_folder else None
+    chain = () if top is None else (Link(top, file),)
     tree = Resolver(folders, budget).resolve(tree, base_dirs, _display_dir(file), chain)
     return validate_tree(tree, file)
 

@@ -45,14 +45,31 @@ class AllowedFolders:
     def of(cls, folders: Iterable[StrPath]) -> AllowedFolders:
         roots: list[Path] = []
         for folder in folders:
-            root = Path(folder).resolve()
-            if root not in roots:
+            root = resolved(Path(folder))
+            if root is not None and root not in roots:
                 roots.append(root)
         return cls(tuple(roots))
 
     def allows(self, path: Path) -> bool:
         """Whether ``path`` (resolved already) lies inside one of the folders."""
         return any(path == root or path.is_relative_to(root) for root in self.roots)
+
+
+def resolved(path: Path) -> Path | None:
+    """``path`` absolute with its symbolic links resolved; ``None`` when it cannot be (a name
+    too long, a loop of links, a NUL)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def exists(path: Path) -> bool:
+    """Whether something is at ``path`` (``False`` when asking fails, as for a name too long)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def read_bytes(path: Path, *, resolved: bool = False) -> bytes:
