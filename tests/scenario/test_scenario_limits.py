@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,7 @@ from assetfake.scenario.limits import (
     MAX_HISTORY_RUNS,
     MAX_INT_DIGITS,
     MAX_NODES,
+    MAX_PARTITIONS_TOTAL,
 )
 
 ONE_ASSET = "version: 1\nassets: [{key: a}]\n"
@@ -561,3 +563,32 @@ def test_a_put_of_the_largest_history_never_stops_the_server_answering() -> None
         assert slowest < ANSWER_SECONDS, f"an answer took {slowest:.3f} s during the build"
         runs = client.get("/_ns/big/_fake/state").json()["counts"]["runs"]
         assert runs == MAX_HISTORY_RUNS
+
+
+# --- partitions ----------------------------------------------------------------------------------
+
+
+def _daily(count: int) -> dict[str, object]:
+    """Daily partitions: ``count`` of them from 1900-01-01."""
+    end = date(1900, 1, 1) + timedelta(days=count - 1)
+    return {"daily": {"start": "1900-01-01", "end": end.isoformat()}}
+
+
+def test_partitions_to_the_total_bound_load_and_one_more_is_refused_before_any_is_built() -> None:
+    half = MAX_PARTITIONS_TOTAL // 2
+    assets: list[dict[str, object]] = [
+        {"key": "a", "partitions": _daily(half)},
+        {"key": "b", "partitions": _daily(half - 2)},
+        {"key": "c", "partitions": {"static": ["x", "y"]}},
+    ]
+    scenario = Scenario.load({"version": 1, "assets": assets})
+    assert sum(len(p or ()) for p in scenario.config.partitions().values()) == MAX_PARTITIONS_TOTAL
+    assets.append({"key": "d", "partitions": {"static": ["z"]}})
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.load({"version": 1, "assets": assets})
+    assert str(caught.value) == (
+        "<dict>: assets[3].partitions: the assets hold at most 1000000 partitions together; "
+        "this one brings them to 1000001"
+    )
+    assert time.perf_counter() - started < 0.5  # refused from what is written, nothing built

@@ -32,6 +32,10 @@ MAX_EXTENDS_FILES = 16
 #: 300 MB for the largest history).
 MAX_HISTORY_RUNS = 250_000
 
+#: Partitions of all assets together (one asset holds at most a million of its own, a bound of
+#: the domain): building a million takes about 3 s.
+MAX_PARTITIONS_TOTAL = 1_000_000
+
 #: The smallest integer too large to be written with :data:`MAX_INT_DIGITS` digits.
 INT_CEILING = 10**MAX_INT_DIGITS
 

@@ -21,10 +21,11 @@ from assetfake.scenario._pytree import tree_of
 from assetfake.scenario.document import decode_document, parse_document
 from assetfake.scenario.errors import DICT_FILE, ScenarioError
 from assetfake.scenario.extends import NOT_ALLOWED, Link, Resolver
-from assetfake.scenario.limits import MAX_HISTORY_RUNS, NodeBudget
+from assetfake.scenario.limits import NodeBudget
 from assetfake.scenario.nodes import Problem, error_at, to_plain
 from assetfake.scenario.rules import check_rules
-from assetfake.scenario.schema import HistorySpec, ScenarioSpec
+from assetfake.scenario.schema import ScenarioSpec
+from assetfake.scenario.size_checks import size_problems
 from assetfake.scenario.sources import AllowedFolders, Unreadable, read_bytes, resolved
 from assetfake.scenario.sources import StrPath as StrPath  # re-exported: model.py reads it here
 from assetfake.scenario.typecheck import check_types
@@ -116,10 +117,12 @@ def validate_tree(tree: object, file: str) -> Validated:
         spec = msgspec.convert(to_plain(tree), ScenarioSpec)
     except msgspec.ValidationError as exc:  # a type the check accepts and msgspec does not
         raise _collect(tree, [Problem((), f"does not fit the schema: {exc}")], file) from None
+    too_large = size_problems(spec)
+    if too_large:  # before the rules: they build every partition set
+        raise _collect(tree, too_large, file)
     checked = check_rules(spec)
-    problems = [*checked.problems, *_history_problems(spec.history)]
-    if problems:
-        raise _collect(tree, problems, file)
+    if checked.problems:
+        raise _collect(tree, checked.problems, file)
     return Validated(spec, checked.partitions)
 
 
@@ -148,25 +151,3 @@ def _collect(tree: object, problems: list[Problem], file: str) -> ScenarioError:
 
 def _display_dir(file: str) -> str:
     return "" if file.startswith("<") else os.path.dirname(file)
-
-
-def _history_problems(history: HistorySpec) -> list[Problem]:
-    """The total of history runs over :data:`~assetfake.scenario.limits.MAX_HISTORY_RUNS`,
-    reported at the entry that goes over."""
-    if len(history.runs) > MAX_HISTORY_RUNS:
-        message = _too_much_history(len(history.runs))
-        return [Problem(("history", "runs", MAX_HISTORY_RUNS), message)]
-    total = len(history.runs)
-    for index, entry in enumerate(history.generate):
-        total += entry.runs
-        if total > MAX_HISTORY_RUNS:
-            location = ("history", "generate", index, "runs")
-            return [Problem(location, _too_much_history(total))]
-    return []
-
-
-def _too_much_history(total: int) -> str:
-    return (
-        f"history holds at most {MAX_HISTORY_RUNS} runs in total (history.runs and every "
-        f"history.generate entry's runs, extends included); this brings it to {total}"
-    )
