@@ -58,39 +58,7 @@ Live = tuple[str, AssetFake, Setup, tuple[str, int]]
 _SMUGGLING = "RFC 9112 6.1: a message with Content-Length and chunked: the connection must close"
 #: (surface, or "socket" for both parsers, or "" for all; input name) -> the bug it shows,
 #: on every operation. Each is run again alone as a strict xfail (see the last test).
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("socket-httptools", "two Hosts"): (
-        "RFC 9112 3.2: more than one Host must be 400; llhttp accepts it (h11 refuses): "
-        "socket_server.py FaultableHttpToolsProtocol.on_headers_complete checks only a missing Host"
-    ),
-    ("socket-httptools", "Transfer-Encoding gzip, chunked"): (
-        "a transfer coding the server cannot decode is not refused: the gzip-declared body is "
-        "read as JSON (h11 refuses it); FaultableHttpToolsProtocol.on_headers_complete"
-    ),
-    ("socket-httptools", "pipelined: good then garbage"): (
-        "a complete request pipelined before a malformed one is acted on but its answer is "
-        "lost: FaultableHttpToolsProtocol.send_400_response writes the 400 and closes while the "
-        "earlier cycle has not answered yet (a POST's run is created, the client sees only 400)"
-    ),
-    ("socket-h11", "Content-Length and chunked"): (
-        f"{_SMUGGLING}; h11 reads it as chunked and keeps the connection open (httptools "
-        "refuses it): FaultableH11Protocol"
-    ),
-    ("socket-h11", "absolute-form target"): (
-        "RFC 9112 3.2.2: a server must accept an absolute-form target; uvicorn's h11 protocol "
-        "puts 'http://x/assets/...' in raw_path and the fake routes it to 404 (httptools parses "
-        "the URL): app.py read_request takes scope raw_path as it comes"
-    ),
-    ("", "Content-Length over 1 MiB, body not sent"): (
-        "issue 10: a body over the limit is refused before it is read; the fake waits for 2 MiB "
-        "that never come (no answer): app.py AssetsApp.__call__/read_request read before "
-        "looking at Content-Length"
-    ),
-    ("", "Expect 100-continue, over 1 MiB"): (
-        "issue 10: over the limit, refused before the body; on a socket uvicorn answers 100 "
-        "Continue (sent on the app's first receive()) and waits: app.py read_request"
-    ),
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 # ------------------------------------------------------------------------------- the fakes

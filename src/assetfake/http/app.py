@@ -39,6 +39,14 @@ log = logging.getLogger("assetfake")
 #: The largest body the fake reads; a larger one is refused at the request-shape stage.
 MAX_BODY = 1 << 20
 T = TypeVar("T")
+#: RFC 9112 6.1: Content-Length beside Transfer-Encoding is a request smuggling vector: refused,
+#: and the connection closed.
+_AMBIGUOUS_FRAMING = HTTPProblem(
+    400,
+    "malformed_request",
+    "a request may not carry both Content-Length and Transfer-Encoding; the connection is closed",
+    {"Connection": "close"},
+)
 
 
 class AssetsApp:
@@ -76,6 +84,10 @@ class AssetsApp:
     def respond(self, request: ApiRequest, connection: ConnectionState | None = None) -> Outcome:
         """Decide, journal and log one request's outcome (delivery is the caller's)."""
         started = time.perf_counter()
+        if request.ambiguous_framing:
+            with self.namespaces.default.lock:
+                request_id = self.namespaces.default.next_request_id()
+            return Outcome(problem_reply(_AMBIGUOUS_FRAMING), request_id)
         try:
             name, path = split_namespace(request.raw_path)
         except HTTPProblem as problem:
@@ -192,11 +204,16 @@ def _run_now(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 async def read_request(scope: Scope, receive: Receive) -> ApiRequest:
-    """The request, its body read to the end (or to the disconnect that cut it short)."""
+    """The request, its body read to the end (or to the disconnect that cut it short). A body
+    whose Content-Length is over the limit is not read at all (nor is ``100 Continue`` sent):
+    it is refused at the request-shape stage, and the connection closed after the answer."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    declared = headers.get("content-length", "")
+    unread = declared.isdigit() and int(declared) > MAX_BODY
     chunks: list[bytes] = []
     size = 0
-    complete = False
-    while True:
+    complete = unread
+    while not unread:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
@@ -207,17 +224,28 @@ async def read_request(scope: Scope, receive: Receive) -> ApiRequest:
         if not message.get("more_body", False):
             complete = True
             break
-    raw = scope.get("raw_path") or scope["path"].encode()
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     return ApiRequest(
         method=scope["method"],
-        raw_path=raw.split(b"?", 1)[0].decode("latin-1"),
+        raw_path=_origin_form(scope.get("raw_path") or scope["path"].encode()),
         query=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
         body=b"".join(chunks),
         complete=complete,
-        too_large=size > MAX_BODY,
+        too_large=unread or size > MAX_BODY,
+        unread=unread,
+        ambiguous_framing="content-length" in headers and "transfer-encoding" in headers,
     )
+
+
+def _origin_form(raw: bytes) -> str:
+    """The path of the target, without its query; an absolute-form target
+    (``http://host/assets/...``, RFC 9112 3.2.2) loses its scheme and authority."""
+    path = raw.split(b"?", 1)[0].decode("latin-1")
+    for scheme in ("http://", "https://"):
+        if path[: len(scheme)].lower() == scheme:
+            rest = path[len(scheme) :]
+            return rest[rest.find("/") :] if "/" in rest else "/"
+    return path
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -27,6 +27,11 @@ class ApiRequest:
     complete: bool = True
     #: True when the body was larger than the fake reads (refused at the request-shape stage).
     too_large: bool = False
+    #: True when the body was not read at all (its Content-Length is over the limit): the
+    #: connection cannot carry another request after the answer.
+    unread: bool = False
+    #: Content-Length and Transfer-Encoding both given (RFC 9112 6.1): refused.
+    ambiguous_framing: bool = False
 
 
 @dataclass(slots=True)

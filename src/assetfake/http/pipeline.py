@@ -152,7 +152,10 @@ def check_shape(found: Route, request: ApiRequest) -> None:
     if found.invalid is not None:
         raise HTTPProblem(400, "invalid_path", found.invalid)
     if request.too_large:
-        raise HTTPProblem(400, "body_too_large", "the body exceeds the size the fake reads")
+        close = {"Connection": "close"} if request.unread else {}
+        raise HTTPProblem(
+            400, "body_too_large", "the body exceeds the size the fake reads (1 MiB)", close
+        )
 
 
 def _finish(outcome: Outcome, quota: Quota, mark: bool = True, delay: float = 0.0) -> Outcome:

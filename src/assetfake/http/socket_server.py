@@ -98,17 +98,38 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         version = self.parser.get_http_version()
-        if version == "1.1" and not any(name == b"host" for name, _ in self.headers):
-            raise ValueError("an HTTP/1.1 request needs a Host header")  # -> send_400_response
+        hosts = sum(name.lower() == b"host" for name, _ in self.headers)
+        if hosts > 1 or (version == "1.1" and hosts == 0):
+            raise ValueError("an HTTP/1.1 request needs one Host header")  # -> send_400_response
+        codings = [v for n, v in self.headers if n.lower() == b"transfer-encoding"]
+        if codings and [v.strip().lower() for v in codings] != [b"chunked"]:
+            raise ValueError("the only transfer coding the fake reads is chunked")
         super().on_headers_complete()
+
+    _refuse_when_answered = False
 
     def send_400_response(self, msg: str) -> None:
         cycle = self.cycle
-        if cycle is not None and cycle.response_started:
-            self.transport.close()  # an answer was already under way: nothing more to say
+        if cycle is not None and cycle.more_body:  # this request's own body is broken
+            if not cycle.response_started:
+                self.transport.write(_problem_response())
+            self.transport.close()
+            return
+        if (cycle is not None and not cycle.response_complete) or self.pipeline:
+            # requests that arrived whole before the garbage are answered first
+            self._refuse_when_answered = True
+            self.flow.pause_reading()
             return
         self.transport.write(_problem_response())
         self.transport.close()
+
+    def on_response_complete(self) -> None:
+        if self._refuse_when_answered and not self.pipeline:
+            self.server_state.total_requests += 1
+            self.transport.write(_problem_response())
+            self.transport.close()
+            return
+        super().on_response_complete()
 
 
 class QuietSignalsServer(uvicorn.Server):
