@@ -1,12 +1,19 @@
-"""A Hypothesis state machine over World: the lifecycle invariants of section 2 hold after
-every step, whatever the sequence of triggers, backfills, cancels and clock advances."""
+"""A Hypothesis state machine over World, run beside the test's own model of section 2.
+
+``lifecycle_model.py`` is the lifecycle written again from the contract (its own table of moves,
+durations, slots and backfill rules; nothing of ``src``'s lifecycle is imported). After every step
+of triggers, backfills, cancels and clock advances the world must show exactly what the model
+says, and the invariants of section 2 must hold.
+
+The default run has 100 examples (a few seconds); ``-m lifecycle_long`` adds a run of 2,000.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 import msgspec
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -16,15 +23,24 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from lifecycle_checks import Snapshot, check_against_model, check_durations
+from lifecycle_model import (
+    BUCKET,
+    TERMINAL,
+    LifecycleModel,
+    derive_backfill_status,
+    ms,
+    reachable,
+)
 
 from assetfake.domain.clock import ManualClock
 from assetfake.domain.config import AssetConfig, RunConfig, WorldConfig
 from assetfake.domain.errors import Conflict
 from assetfake.domain.partitions import Partitions
-from assetfake.domain.resources import Backfill, Materialization, Run
+from assetfake.domain.resources import Backfill, Run
 from assetfake.domain.selection import PartitionSelection
-from assetfake.domain.status import COUNT_BUCKET, TRANSITIONS, RunStatus
-from assetfake.domain.timestamps import parse_rfc3339, seconds_to_ms
+from assetfake.domain.status import RunStatus
+from assetfake.domain.timestamps import parse_rfc3339
 from assetfake.domain.world import World
 
 START = parse_rfc3339("2024-06-01T00:00:00Z")
@@ -39,20 +55,7 @@ _LEFT_QUEUE = frozenset(
         RunStatus.CANCELING,
     }
 )
-
-
-def _reachable(start: RunStatus) -> frozenset[RunStatus]:
-    seen = {start}
-    todo = [start]
-    while todo:
-        for nxt in TRANSITIONS[todo.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return frozenset(seen)
-
-
-_REACHABLE = {status: _reachable(status) for status in RunStatus}
+_REACHABLE = {status: reachable(status) for status in RunStatus}
 
 _durations = st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0])
 _run_configs = st.builds(
@@ -65,6 +68,7 @@ _run_configs = st.builds(
     fail_partitions=st.frozensets(st.sampled_from(KEYS), max_size=2),
     fail_probability=st.sampled_from([0.0, 0.3, 1.0]),
     fail_stage=st.sampled_from(["starting", "running"]),
+    error_message=st.sampled_from(["run failed", "disk full"]),
 )
 
 
@@ -77,36 +81,6 @@ def _selected(selection: PartitionSelection) -> tuple[str, ...]:
     return KEYS
 
 
-def _derive(runs: list[Run], canceled: bool) -> RunStatus:
-    """Section 2's backfill status, from the runs alone."""
-    statuses = [r.status for r in runs]
-    all_terminal = all(s.terminal for s in statuses)
-    if canceled:
-        return RunStatus.CANCELED if all_terminal else RunStatus.CANCELING
-    if all_terminal:
-        if RunStatus.FAILED in statuses:
-            return RunStatus.FAILED
-        if all(s is RunStatus.SUCCEEDED for s in statuses):
-            return RunStatus.SUCCEEDED
-        return RunStatus.CANCELED  # its runs were canceled one by one
-    if all(s is RunStatus.QUEUED for s in statuses):
-        return RunStatus.QUEUED
-    return RunStatus.RUNNING
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """What the world shows after one step; the invariants share it (they do not change it)."""
-
-    runs: list[Run]
-    backfills: list[Backfill]
-    materializations: list[Materialization]
-    now_ms: int
-
-    def runs_of(self, asset: str) -> list[Run]:
-        return [r for r in self.runs if r.asset_key == asset]
-
-
 class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -117,7 +91,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.canceled_backfills: set[str] = set()
         self.canceled_in_queue: set[str] = set()
         self.configs: dict[str, RunConfig] = {}
-        self._snapshot: _Snapshot | None = None
+        self.model: LifecycleModel | None = None
+        self._snapshot: Snapshot | None = None
 
     @initialize(
         partitioned=_run_configs,
@@ -131,6 +106,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         )
         self.configs = {"part": partitioned, "plain": plain}
         self.world = World(WorldConfig(START, assets, seed=seed), self.clock)
+        self.model = LifecycleModel(self.configs, self._failed_in_world)
 
     # ------------------------------------------------------------------------------ rules
 
@@ -140,10 +116,23 @@ class LifecycleMachine(RuleBasedStateMachine):
         self._snapshot = None  # every use of the world may change what it shows
         return self.world
 
-    def snap(self) -> _Snapshot:
+    @property
+    def m(self) -> LifecycleModel:
+        assert self.model is not None
+        return self.model
+
+    def _failed_in_world(self, run_id: str) -> bool:
+        """The model's one question to the world: did the seeded RNG make this run fail?"""
+        return self.w.run(run_id).status is RunStatus.FAILED
+
+    def _settle_model(self) -> None:
+        """Bring the model to the clock's now (every rule ends with it)."""
+        self.m.advance(self.clock.now_ms())
+
+    def snap(self) -> Snapshot:
         if self._snapshot is None:
             world = self.w
-            self._snapshot = _Snapshot(
+            self._snapshot = Snapshot(
                 world.runs(), world.backfills(), world.materializations(), self.clock.now_ms()
             )
         return self._snapshot
@@ -158,6 +147,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert run.status is RunStatus.QUEUED
         assert run.id not in self.seen
         self.seen[run.id] = run
+        asset, partition = ("part", key) if partitioned else ("plain", None)
+        self.m.add_run(run.id, asset, partition, parse_rfc3339(run.created_at))
+        self._settle_model()
 
     @rule(
         selection=st.one_of(
@@ -183,11 +175,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.seen[run.id] = msgspec.structs.replace(
                 run, status=RunStatus.QUEUED, started_at=None, ended_at=None, error=None
             )
+        runs = list(zip((r.id for r in mine), sorted(_selected(selection)), strict=True))
+        self.m.add_backfill(backfill.id, "part", runs, parse_rfc3339(backfill.created_at))
+        self._settle_model()
 
-    @rule(ms=st.integers(0, 40_000))
+    @rule(ms=st.one_of(st.integers(0, 2_000), st.integers(0, 40_000)))  # small steps see states
     def advance(self, ms: int) -> None:
         self._snapshot = None
         self.clock.advance(ms / 1000)
+        self._settle_model()
 
     @precondition(lambda self: bool(self.seen))
     @rule(pick=st.integers(0, 10_000))
@@ -195,13 +191,16 @@ class LifecycleMachine(RuleBasedStateMachine):
         ids = sorted(self.seen)
         run_id = ids[pick % len(ids)]
         before = self.w.run(run_id).status
+        expected = self.m.cancel_run(run_id, self.clock.now_ms())
         try:
             after = self.w.cancel_run(run_id)
         except Conflict as exc:
-            assert before.terminal, f"Conflict for a {before.value} run"
+            assert before in TERMINAL, f"Conflict for a {before.value} run"
             assert exc.code == "run_not_cancelable"
+            assert expected is None, f"Conflict, but the model has it {expected}"
             return
-        assert not before.terminal
+        assert before not in TERMINAL
+        assert after.status is expected, (after.status.value, expected)
         if before is RunStatus.QUEUED:
             assert after.status is RunStatus.CANCELED
             self.canceled_in_queue.add(run_id)
@@ -209,6 +208,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert after.status is RunStatus.CANCELING
         else:
             assert after.status is RunStatus.CANCELING
+        self._settle_model()
 
     @precondition(lambda self: bool(self.seen_backfills))
     @rule(pick=st.integers(0, 10_000))
@@ -221,16 +221,20 @@ class LifecycleMachine(RuleBasedStateMachine):
             for r in self.w.runs("part")
             if r.backfill_id == backfill_id and r.status is RunStatus.QUEUED
         ]
+        expected = self.m.cancel_backfill(backfill_id, self.clock.now_ms())
         try:
             after = self.w.cancel_backfill(backfill_id)
         except Conflict as exc:
-            assert before.status.terminal, f"Conflict for a {before.status.value} backfill"
+            assert before.status in TERMINAL, f"Conflict for a {before.status.value} backfill"
             assert exc.code == "backfill_not_cancelable"
+            assert expected is None, f"Conflict, but the model has it {expected}"
             return
-        assert not before.status.terminal
+        assert before.status not in TERMINAL
         assert after.status in (RunStatus.CANCELING, RunStatus.CANCELED)
+        assert after.status is expected, (after.status.value, expected)
         self.canceled_backfills.add(backfill_id)
         self.canceled_in_queue.update(queued)
+        self._settle_model()
 
     # ------------------------------------------------------------------------- invariants
 
@@ -243,7 +247,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert run.status in _REACHABLE[last.status], (
                 f"{run.id}: {last.status.value} -> {run.status.value}"
             )
-            if last.status.terminal:
+            if last.status in TERMINAL:
                 assert run == last, "a terminal run changed"
             assert run.created_at == last.created_at
             if last.started_at is not None:
@@ -256,7 +260,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         now = snap.now_ms
         for run in snap.runs:
             status = run.status
-            assert (run.ended_at is not None) == status.terminal
+            assert (run.ended_at is not None) == (status in TERMINAL)
             assert (run.error is not None) == (status is RunStatus.FAILED)
             if status in (RunStatus.RUNNING, RunStatus.SUCCEEDED):
                 assert run.started_at is not None
@@ -300,7 +304,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert len(mine) == backfill.num_partitions
             c = backfill.partition_counts
             assert c.queued + c.running + c.succeeded + c.failed + c.canceled == len(mine)
-            buckets = Counter(COUNT_BUCKET[r.status] for r in mine)
+            buckets = Counter(BUCKET[r.status] for r in mine)
             assert (c.queued, c.running, c.succeeded, c.failed, c.canceled) == (
                 buckets["queued"],
                 buckets["running"],
@@ -308,10 +312,11 @@ class LifecycleMachine(RuleBasedStateMachine):
                 buckets["failed"],
                 buckets["canceled"],
             )
-            derived = _derive(mine, backfill.id in self.canceled_backfills)
+            statuses = [r.status for r in mine]
+            derived = derive_backfill_status(statuses, backfill.id in self.canceled_backfills)
             assert backfill.status is derived, (backfill.status.value, derived.value)
             assert backfill.status is not RunStatus.STARTING
-            assert (backfill.ended_at is not None) == backfill.status.terminal
+            assert (backfill.ended_at is not None) == (backfill.status in TERMINAL)
             updated = parse_rfc3339(backfill.updated_at)
             assert parse_rfc3339(backfill.created_at) <= updated <= now
             for run in mine:
@@ -322,7 +327,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 last_end = max(parse_rfc3339(r.ended_at or "") for r in mine)
                 assert parse_rfc3339(backfill.ended_at) == updated == last_end
             last = self.seen_backfills[backfill.id]
-            if last.status.terminal:
+            if last.status in TERMINAL:
                 assert backfill == last, "a terminal backfill changed"
             self.seen_backfills[backfill.id] = backfill
 
@@ -360,7 +365,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             if left and waiting:
                 assert max(left) < min(waiting)
             # A run whose queue time is over waits only for a slot.
-            queue_ms = seconds_to_ms(cfg.queued_seconds)
+            queue_ms = ms(cfg.queued_seconds)
             ready = [
                 r
                 for r in runs
@@ -371,6 +376,23 @@ class LifecycleMachine(RuleBasedStateMachine):
                 assert cfg.max_concurrent is not None
                 assert holding >= cfg.max_concurrent
 
+    @invariant()
+    def statuses_last_their_configured_time(self) -> None:
+        check_durations(self.snap(), self.configs)
+
+    @invariant()
+    def world_matches_model(self) -> None:
+        check_against_model(self.snap(), self.m, self.configs)
+
 
 TestLifecycle = LifecycleMachine.TestCase
-TestLifecycle.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestLifecycle.settings = settings(
+    max_examples=100, stateful_step_count=30, deadline=None, report_multiple_bugs=False
+)
+
+
+@pytest.mark.lifecycle_long
+class TestLifecycleLong(LifecycleMachine.TestCase):
+    settings = settings(
+        max_examples=2000, stateful_step_count=40, deadline=None, report_multiple_bugs=False
+    )
