@@ -531,7 +531,10 @@ ANSWER_SECONDS = 0.5
 
 def test_a_put_of_the_largest_history_never_stops_the_server_answering() -> None:
     """While a namespace builds the largest history allowed (seconds of work), health and the
-    API of another namespace answer within ANSWER_SECONDS each, on a live server."""
+    API of another namespace keep answering on a live server: nine answers in ten within
+    ANSWER_SECONDS, and none waiting anywhere near the build (a blocked server holds a request
+    for the whole build; on a machine busy with other tests an answer may take longer than
+    ANSWER_SECONDS, but not a quarter of a build that the same load slows down)."""
     largest = {
         "version": 1,
         "seed": 4242,
@@ -540,7 +543,7 @@ def test_a_put_of_the_largest_history_never_stops_the_server_answering() -> None
     }
     fake = AssetFake()
     with fake.serve() as url, httpx.Client(base_url=url, timeout=30) as client:
-        done: dict[str, object] = {}
+        done: dict[str, float] = {}
 
         def put() -> None:
             started = time.perf_counter()
@@ -549,18 +552,20 @@ def test_a_put_of_the_largest_history_never_stops_the_server_answering() -> None
 
         loading = threading.Thread(target=put)
         loading.start()
-        slowest, answered = 0.0, 0
+        waits: list[float] = []
         while loading.is_alive():
             for path in ("/_fake/health", "/_ns/other/assets/customers/runs"):
                 started = time.perf_counter()
                 assert client.get(path).status_code == 200
-                slowest = max(slowest, time.perf_counter() - started)
-            answered += 1
+                waits.append(time.perf_counter() - started)
             time.sleep(0.02)
         loading.join()
         assert done["status"] == 200
-        assert answered >= 5, f"the build took {done['seconds']:.2f} s: too short to overlap"
-        assert slowest < ANSWER_SECONDS, f"an answer took {slowest:.3f} s during the build"
+        build = done["seconds"]
+        assert len(waits) >= 10, f"the build took {build:.2f} s: too short to overlap"
+        waits.sort()
+        assert waits[len(waits) * 9 // 10] < ANSWER_SECONDS, f"answers took {waits}"
+        assert waits[-1] < build / 4, f"an answer took {waits[-1]:.2f} s of a {build:.2f} s build"
         runs = client.get("/_ns/big/_fake/state").json()["counts"]["runs"]
         assert runs == MAX_HISTORY_RUNS
 
