@@ -55,7 +55,6 @@ MATRIX_SCENARIO = scenario(
 )
 State = tuple[object, ...]
 Live = tuple[str, AssetFake, Setup, tuple[str, int]]
-_SMUGGLING = "RFC 9112 6.1: a message with Content-Length and chunked: the connection must close"
 #: (surface, or "socket" for both parsers, or "" for all; input name) -> the bug it shows,
 #: on every operation. Each is run again alone as a strict xfail (see the last test).
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
@@ -282,18 +281,24 @@ def _run_known(
     return failures
 
 
-@pytest.mark.parametrize(
-    ("live", "name"), _known(("socket-httptools", "socket-h11")), indirect=["live"]
-)
-def test_known_bugs_over_a_socket(live: Live, name: str) -> None:
-    """Each known bug's input, alone, on every operation: it fails until the bug is fixed."""
-    surface, fake, setup, address = live
-    failures = _run_known(surface, name, fake, setup, address)
-    assert not failures, "\n".join(failures)
+SOCKET_BUGS = _known(("socket-httptools", "socket-h11"))
+IN_PROCESS_BUGS = _known(("in-process",))
+
+# Defined only while a bug is known: an empty parameter set would show as a skip.
+if SOCKET_BUGS:
+
+    @pytest.mark.parametrize(("live", "name"), SOCKET_BUGS, indirect=["live"])
+    def test_known_bugs_over_a_socket(live: Live, name: str) -> None:
+        """Each known bug's input, alone, on every operation: it fails until it is fixed."""
+        surface, fake, setup, address = live
+        failures = _run_known(surface, name, fake, setup, address)
+        assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize(("surface", "name"), _known(("in-process",)))
-def test_known_bugs_in_process(surface: str, name: str) -> None:
-    fake = AssetFake(MATRIX_SCENARIO)
-    failures = _run_known(surface, name, fake, _prepare(fake), None)
-    assert not failures, "\n".join(failures)
+if IN_PROCESS_BUGS:
+
+    @pytest.mark.parametrize(("surface", "name"), IN_PROCESS_BUGS)
+    def test_known_bugs_in_process(surface: str, name: str) -> None:
+        fake = AssetFake(MATRIX_SCENARIO)
+        failures = _run_known(surface, name, fake, _prepare(fake), None)
+        assert not failures, "\n".join(failures)
