@@ -269,7 +269,8 @@ def test_fault_operations_methods_and_assets_must_be_known(problems: Problems) -
         respond: {network: reset, body: {}}
     """
     ) == [
-        "s.yaml:8:40: faults[0].match.operation[1]: unknown operation 'listRuns'; expected one "
+        "s.yaml:8:40: faults[0].match.operation[1]: unknown operation 'listRuns' (did you mean "
+        "'listAssetRuns'?); expected one "
         "of listAssetBackfills, createAssetBackfill, getAssetBackfill, "
         "listAssetMaterializations, triggerAssetMaterialization, listAssetRuns",
         "s.yaml:8:59: faults[0].match.method: POST never matches operation listAssetRuns "

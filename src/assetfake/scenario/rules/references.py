@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assetfake.domain.partitions import Partitions
@@ -27,7 +29,8 @@ def check_asset_ref(asset: str, declared: Declared, location: Location, report: 
     if asset in declared:
         return True
     known = ", ".join(declared.partitions) or "none"
-    report(location, f"asset {asset!r} is not declared in assets (declared: {known})")
+    hint = _did_you_mean(asset, declared.partitions)
+    report(location, f"asset {asset!r} is not declared in assets{hint} (declared: {known})")
     return False
 
 
@@ -37,6 +40,14 @@ def not_a_partition(asset: str, key: str, partitions: Partitions) -> str:
     else:
         allowed = f"{partitions.start} to {partitions.end}"
     return f"{key!r} is not a partition of asset {asset!r} ({partitions.kind}: {allowed})"
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest known name, or nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    if not close:
+        close = [k for k in known if k.lower() == name.lower()]
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def operation_ids(
@@ -54,5 +65,9 @@ def operation_ids(
         if name in OPERATIONS:
             known.append(name)
         else:
-            report(where, f"unknown operation {name!r}; expected one of {', '.join(OPERATIONS)}")
+            report(
+                where,
+                f"unknown operation {name!r}{_did_you_mean(name, OPERATIONS)}; "
+                f"expected one of {', '.join(OPERATIONS)}",
+            )
     return tuple(known)
