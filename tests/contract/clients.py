@@ -1,18 +1,22 @@
-"""Clients of the Assets API used to prove the shipped scenarios' expectations (test code).
+"""The careful reference client of the Assets API, and the errors every zoo client reports.
 
-:class:`ReferenceClient` is a careful client: it percent-encodes asset keys, walks every page by
-``next_page_token``, retries 429 (after ``Retry-After``), 500, network errors and unparseable
-bodies with exponential back-off through an injected ``sleep``, never retries 400/401/403/404,
-reuses one ``Idempotency-Key`` across the retries of one POST, switches once to a fallback
-token on 401, and pauses between polls.
+:class:`ReferenceClient` is what a careful client author writes: it percent-encodes asset keys,
+asks for full pages and walks them by ``next_page_token`` alone (starting the walk again when a
+page token has expired), retries 429 (after ``Retry-After``), 500, network errors and
+unparseable bodies with bounded exponential back-off through an injected ``sleep``, never
+retries 400/401/403/404, reuses one ``Idempotency-Key`` across the retries of one POST, re-reads
+its credential source once after a 401 (as SDKs re-read a token provider), and pauses between
+polls until a backfill is terminal.
 
-Each naive client is the reference client with exactly one realistic bug, set by one class
-attribute; :data:`NAIVE_CLIENTS` names them.
+Each naive client of the zoo (``zoo/naive.py``) is this client with exactly one realistic bug,
+set by one class attribute; the clients built on retry libraries (``zoo/libraries.py``) share
+its pager and poller and replace the request-with-retries part by the library.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,10 +25,12 @@ from urllib.parse import quote
 import httpx
 
 Sleep = Callable[[float], None]
+Credentials = Callable[[], "str | None"]
 Json = dict[str, Any]
 
 BASE_URL = "http://assetfake"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELED"})
+EXPIRED_TOKEN = "page_token_expired"
 
 
 class ClientError(Exception):
@@ -45,59 +51,58 @@ class WaitTimeout(ClientError):
     """A backfill was still not terminal after the client's last poll."""
 
 
-class _Transient(Exception):
+class Transient(Exception):
     """An attempt failed in a way that retrying may fix (network error, unparseable body)."""
 
 
-class ReferenceClient:
-    """A careful client. ``sleep`` is ``time.sleep`` in production, ``fake.clock.sleep`` here."""
+class PagingClient:
+    """The walk of a list and the wait for a backfill, over one request primitive ``_call``
+    (a :class:`ReferenceClient` retries in it by hand, a library client through its library)."""
 
-    #: Statuses that retrying may fix; 400, 401, 403 and 404 never are.
-    retry_statuses: frozenset[int] = frozenset({429, 500})
-    honors_retry_after = True
     follows_pages = True
-    sends_idempotency_keys = True
-    encodes_keys = True
-    retries = True
+    restarts_expired_walks = True
     sleeps_between_polls = True
+    quiet_after_polls: int | None = None  # stop polling after N polls and return what it saw
+    encodes_keys = True
 
-    max_attempts = 8
-    backoff_base = 0.5  # seconds; doubles every attempt
-    backoff_cap = 30.0
+    page_size = 100
     poll_interval = 1.0  # seconds; grows by half every poll
-    poll_cap = 10.0
-    max_polls = 120
+    poll_cap = 30.0
+    max_polls = 150
+    max_walks = 3
 
-    def __init__(
-        self,
-        http: httpx.Client,
-        sleep: Sleep,
-        *,
-        token: str | None = None,
-        fallback_token: str | None = None,
-        page_size: int | None = None,
-    ) -> None:
-        self.http = http
+    def __init__(self, sleep: Sleep) -> None:
         self.sleep = sleep
-        self.token = token
-        self.fallback_token = fallback_token
-        self.page_size = page_size
 
-    # --- the operations ------------------------------------------------------------------------
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Json | None = None,
+    ) -> Json:
+        raise NotImplementedError
 
-    def list_all(self, kind: str, asset: str, status: str | None = None) -> list[Json]:
-        """Every item of a list (``runs``, ``backfills`` or ``materializations``), newest first,
-        walking ``next_page_token`` until it is null."""
-        params: dict[str, str] = {}
-        if status is not None:
-            params["status"] = status
-        if self.page_size is not None:
-            params["max_results"] = str(self.page_size)
+    def list_all(self, kind: str, asset: str) -> list[Json]:
+        """Every item of a list (``runs``, ``backfills``, ``materializations``), newest first."""
+        for walk in range(1, self.max_walks + 1):
+            try:
+                return self._walk(kind, asset)
+            except ApiError as error:
+                if error.code != EXPIRED_TOKEN or not self.restarts_expired_walks:
+                    raise
+                if walk == self.max_walks:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _walk(self, kind: str, asset: str) -> list[Json]:
+        params = {"max_results": str(self.page_size)}
         items: list[Json] = []
         token: str | None = None
         while True:
-            query = dict(params) if token is None else {**params, "page_token": token}
-            page = self._call("GET", f"{self._asset_path(asset)}/{kind}", params=query)
+            query = params if token is None else {**params, "page_token": token}
+            page = self._call("GET", f"{self.asset_path(asset)}/{kind}", params=query)
             items.extend(page["items"])
             token = page.get("next_page_token")
             if not token or not self.follows_pages:
@@ -106,31 +111,56 @@ class ReferenceClient:
     def trigger(self, asset: str, partition: str | None = None) -> Json:
         """Start one run (202 QUEUED)."""
         body: Json = {} if partition is None else {"partition_key": partition}
-        return self._call("POST", f"{self._asset_path(asset)}/materialize", body=body)
+        return self._call("POST", f"{self.asset_path(asset)}/materialize", body=body)
 
     def create_backfill(self, asset: str, body: Mapping[str, Any]) -> Json:
-        return self._call("POST", f"{self._asset_path(asset)}/backfills", body=dict(body))
+        return self._call("POST", f"{self.asset_path(asset)}/backfills", body=dict(body))
 
     def get_backfill(self, asset: str, backfill_id: str) -> Json:
-        path = f"{self._asset_path(asset)}/backfills/{quote(backfill_id, safe='')}"
+        path = f"{self.asset_path(asset)}/backfills/{quote(backfill_id, safe='')}"
         return self._call("GET", path)
 
     def wait_backfill(self, asset: str, backfill_id: str) -> Json:
         """Poll the backfill, pausing between polls, until it is terminal."""
         interval = self.poll_interval
-        for _ in range(self.max_polls):
+        for poll in range(1, self.max_polls + 1):
             backfill = self.get_backfill(asset, backfill_id)
             if backfill["status"] in TERMINAL:
+                return backfill
+            if self.quiet_after_polls is not None and poll >= self.quiet_after_polls:
                 return backfill
             if self.sleeps_between_polls:
                 self.sleep(interval)
                 interval = min(self.poll_cap, interval * 1.5)
         raise WaitTimeout(f"backfill {backfill_id} still not terminal after {self.max_polls} polls")
 
-    # --- one request, with retries -------------------------------------------------------------
-
-    def _asset_path(self, asset: str) -> str:
+    def asset_path(self, asset: str) -> str:
         return "/assets/" + quote(asset, safe="" if self.encodes_keys else "/")
+
+
+class ReferenceClient(PagingClient):
+    """A careful client. ``sleep`` is ``time.sleep`` in production, ``fake.clock.sleep`` here;
+    ``credentials`` is its token provider (``None``: no auth)."""
+
+    #: Statuses that retrying may fix; 400, 401, 403 and 404 never are.
+    retry_statuses: frozenset[int] = frozenset({429, 500})
+    honors_retry_after = True
+    sends_idempotency_keys = True
+    retries = True
+    retries_network = True
+    retries_post_network = True
+    backs_off = True
+    rereads_credentials = True
+
+    max_attempts: float = 6
+    backoff_base = 0.5  # seconds; doubles every attempt
+    backoff_cap = 30.0
+
+    def __init__(self, http: httpx.Client, sleep: Sleep, credentials: Credentials) -> None:
+        super().__init__(sleep)
+        self.http = http
+        self.credentials = credentials
+        self.token = credentials()
 
     def _call(
         self,
@@ -156,117 +186,77 @@ class ReferenceClient:
                     method, path, params=params, content=content, headers=headers
                 )
                 if 200 <= response.status_code < 300:
-                    return _parsed(response)
-            except (httpx.TransportError, _Transient) as error:
-                if not self.retries or attempt >= self.max_attempts:
+                    return parsed(response)
+            except (httpx.TransportError, Transient) as error:
+                if not self._retries_failure(method, attempt):
                     raise ApiError(0, None, f"{method} {path}: {error}") from error
-                self.sleep(self._backoff(attempt))
+                self._pause(self._backoff(attempt))
                 continue
-            status = response.status_code
-            if self.retries and status in self.retry_statuses and attempt < self.max_attempts:
-                self.sleep(self._delay(response, attempt))
+            if self._retries_status(response.status_code, attempt):
+                self._pause(self._delay(response, attempt))
                 continue
-            if status == 401 and self._renew_credential():
+            if response.status_code == 401 and self._renew_credential():
                 continue  # a new credential: not the same request again
-            raise _api_error(response)
+            raise api_error(response)
+
+    def _retries_failure(self, method: str, attempt: int) -> bool:
+        if not (self.retries and self.retries_network) or attempt >= self.max_attempts:
+            return False
+        return method != "POST" or self.retries_post_network
+
+    def _retries_status(self, status: int, attempt: int) -> bool:
+        return self.retries and status in self.retry_statuses and attempt < self.max_attempts
 
     def _renew_credential(self) -> bool:
-        if self.fallback_token is None or self.token == self.fallback_token:
+        if not self.rereads_credentials:
             return False
-        self.token = self.fallback_token
+        fresh = self.credentials()
+        if fresh is None or fresh == self.token:
+            return False
+        self.token = fresh
         return True
 
+    def _pause(self, seconds: float) -> None:
+        if self.backs_off:
+            self.sleep(seconds)
+
     def _backoff(self, attempt: int) -> float:
-        return float(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+        return float(min(self.backoff_cap, self.backoff_base * 2 ** min(attempt - 1, 30)))
 
     def _delay(self, response: httpx.Response, attempt: int) -> float:
         if self.honors_retry_after:
-            retry_after = _retry_after(response)
+            retry_after = retry_after_of(response)
             if retry_after is not None:
                 return retry_after
         return self._backoff(attempt)
 
 
-def _parsed(response: httpx.Response) -> Json:
+def parsed(response: httpx.Response) -> Json:
+    """The JSON object a 2xx carried; :class:`Transient` when it cannot be read or parsed."""
     try:
         document = response.json()
     except (httpx.TransportError, ValueError) as error:  # cut off, or not JSON
-        raise _Transient(f"unreadable {response.status_code} body: {error}") from error
+        raise Transient(f"unreadable {response.status_code} body: {error}") from error
     if not isinstance(document, dict):
-        raise _Transient(f"unexpected {response.status_code} body: {document!r:.80}")
+        raise Transient(f"unexpected {response.status_code} body: {document!r:.80}")
     return document
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after_of(response: httpx.Response) -> float | None:
     """``Retry-After`` in seconds (delta-seconds form; an HTTP-date is not used by this API)."""
     value = response.headers.get("Retry-After")
     try:
-        return None if value is None else max(0.0, float(value))
+        seconds = None if value is None else float(value)
     except ValueError:
         return None
+    return None if seconds is None or not math.isfinite(seconds) else max(0.0, seconds)
 
 
-def _api_error(response: httpx.Response) -> ApiError:
+def api_error(response: httpx.Response) -> ApiError:
     try:
         problem = response.json()
-    except ValueError:
+    except (httpx.TransportError, ValueError):
         problem = None
     if isinstance(problem, dict):
         return ApiError(response.status_code, problem.get("code"), str(problem.get("detail")))
     return ApiError(response.status_code, None, response.text[:200])
-
-
-# --- naive clients: the reference client with one bug each ------------------------------------
-
-
-class FirstPageOnly(ReferenceClient):
-    """Reads the first page of a list and ignores ``next_page_token``."""
-
-    follows_pages = False
-
-
-class RetriesClientErrors(ReferenceClient):
-    """Treats 401, 403 and 404 as transient and retries them like a 500."""
-
-    retry_statuses = frozenset({401, 403, 404, 429, 500})
-
-
-class IgnoresRetryAfter(ReferenceClient):
-    """Retries a 429 on its own back-off schedule (0.5 s, 1 s, ...), sooner than Retry-After."""
-
-    honors_retry_after = False
-
-
-class NoIdempotencyKey(ReferenceClient):
-    """Sends no ``Idempotency-Key``, so a retried POST whose first answer was lost repeats it."""
-
-    sends_idempotency_keys = False
-
-
-class UnencodedKeys(ReferenceClient):
-    """Puts asset keys into the path with their slashes unencoded (``/assets/sales/daily``)."""
-
-    encodes_keys = False
-
-
-class BusyPoller(ReferenceClient):
-    """Polls a backfill in a tight loop without pausing (bounded, so it ends)."""
-
-    sleeps_between_polls = False
-
-
-class NeverRetries(ReferenceClient):
-    """Gives up on the first 429, 500 or network error."""
-
-    retries = False
-
-
-NAIVE_CLIENTS: dict[str, type[ReferenceClient]] = {
-    "first_page_only": FirstPageOnly,
-    "retries_4xx": RetriesClientErrors,
-    "ignores_retry_after": IgnoresRetryAfter,
-    "no_idempotency_key": NoIdempotencyKey,
-    "unencoded_slashes": UnencodedKeys,
-    "busy_poller": BusyPoller,
-    "never_retries": NeverRetries,
-}
