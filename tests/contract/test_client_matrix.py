@@ -4,11 +4,11 @@ One workflow (``zoo/workflow.py``), one marker line, one error type: ``zoo/libra
 test a client author writes, ``@pytest.mark.assetfake(scenarios="library",
 client_errors=(ClientError,))``, in process (``assetfake``) and live (``assetfake_server``).
 Each test below runs it for one zoo client (a pytest process of its own, with
-``--assetfake-report``) and reads the report card: for every mode and world, what failed there must be exactly what
-:data:`EXPECTED` says (expectation kinds, or ``raised`` / ``swallowed`` / ``wrong_error`` for
-the world's outcome), and the same in process and live. So the careful client passes every
-world, each naive client is caught where its bug shows and nowhere else, and a verdict that
-drifts fails the suite.
+``--assetfake-report``) and reads the report card: for every mode and world, what failed there
+must be exactly what :data:`EXPECTED` says (expectation kinds, or ``raised`` / ``swallowed`` /
+``wrong_error`` for the world's outcome), and the same in process and live. So the careful
+client passes every world, each naive client is caught where its bug shows and nowhere else,
+and a verdict that drifts fails the suite.
 
 ``python tests/contract/test_client_matrix.py`` prints the matrix (client x world) as a
 markdown table, from fresh runs.

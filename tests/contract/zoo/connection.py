@@ -21,7 +21,7 @@ from assetfake.remote import RemoteFake
 #: :class:`Runaway` (the journal then shows the unbounded retries to ``max_attempts``).
 REQUEST_BUDGET = 400
 #: (connect, read) seconds: a stalled body must end a live read, and quickly.
-TIMEOUTS = (5.0, 0.5)
+TIMEOUTS = (5.0, 1.0)
 
 TransportWrapper = Callable[[httpx.BaseTransport], httpx.BaseTransport]
 
