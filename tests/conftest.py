@@ -32,12 +32,37 @@ from openapi_check import OpenAPIChecker
 NO_CHECK_MARKER = "no_openapi_check"
 
 
+#: The long forms, each skipped unless selected with ``-m <marker>``; the default run has the
+#: short form of each.
+LONG_RUNS: dict[str, str] = {
+    "schemathesis_long": "a long Schemathesis run (at least 200 examples per operation)",
+    "lifecycle_long": "the long run of the lifecycle state machine (2,000 examples)",
+    "fuzz_long": "the long form of the scenario fuzz (thousands of examples, minutes)",
+    "soak_long": "the 60 s soak of a live server",
+}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{NO_CHECK_MARKER}: do not validate this test's API responses against the OpenAPI "
         "document (for tests that break responses on purpose)",
     )
+    for marker, what in LONG_RUNS.items():
+        config.addinivalue_line(
+            "markers", f"{marker}: {what}; skipped unless selected with -m {marker}"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected = config.getoption("markexpr", "") or ""
+    for marker in LONG_RUNS:
+        if marker in selected and f"not {marker}" not in selected:
+            continue
+        skip = pytest.mark.skip(reason=f"a long run: select it with -m {marker}")
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -35,25 +35,3 @@ def problems(write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         return [str(error) for error in validate_files(["s.yaml"])]
 
     return _problems
-
-
-#: The long form of the scenario fuzz (tests/scenario/test_scenario_fuzz.py), skipped unless
-#: selected: ``pytest -m fuzz_long tests/scenario``.
-FUZZ_LONG_MARKER = "fuzz_long"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{FUZZ_LONG_MARKER}: the long form of the scenario fuzz (thousands of examples, minutes); "
-        f"skipped unless selected with -m {FUZZ_LONG_MARKER}",
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if FUZZ_LONG_MARKER in (config.getoption("markexpr", "") or ""):
-        return
-    skip = pytest.mark.skip(reason=f"a long run: select it with -m {FUZZ_LONG_MARKER}")
-    for item in items:
-        if FUZZ_LONG_MARKER in item.keywords:
-            item.add_marker(skip)
