@@ -1,24 +1,8 @@
-"""Hypothesis strategies for faults (re-exported by :mod:`assetfake.testing.strategies`).
+"""Hypothesis strategies for faults (re-exported, with the usage example, by
+:mod:`assetfake.testing.strategies`; hypothesis is a test dependency).
 
-Hypothesis strategies for testing Assets API clients against assetfake.
-
-Everything generated here is valid by construction: a generated fault list can be passed to
-``fake.faults.add`` one fault at a time or put in a scenario's ``faults``, and a generated
-scenario loads with :meth:`assetfake.Scenario.load`. ::
-
-    from hypothesis import given
-    from assetfake import AssetFake
-    from assetfake.fault_kinds import NetworkKind
-from assetfake.operations import LIST_RUNS
-    from assetfake.testing.strategies import fault_schedules
-
-    @given(fault_schedules(operations=[LIST_RUNS.operation_id]))
-    def test_my_client_survives(faults):
-        fake = AssetFake({"version": 1, "assets": [{"key": "customers"}], "faults": faults})
-        ...
-
-Hypothesis is a test dependency (the ``test`` extra), not a runtime one: this module imports it
-at the top and is meant to be imported by tests only; ``import assetfake`` never imports it.
+A generated fault list can be passed to ``fake.faults.add`` one fault at a time or put in a
+scenario's ``faults``.
 
 Every fault rule generated here fires a bounded number of times (at most
 :data:`MAX_FIRINGS`; ``every`` always comes with ``times``), so a schedule of ``max_faults``
