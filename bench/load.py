@@ -3,7 +3,9 @@
 ``connections`` kept-alive connections each send one request, wait for the whole response
 (Content-Length framed), and send the next, until the deadline: every load is bounded in time.
 Latencies are recorded after a warm-up; a response whose status is not the expected one counts
-as an error (a benchmark of error pages would measure nothing).
+as an error (a benchmark of error pages would measure nothing). A server that answers
+``Connection: close`` (pytest-httpserver's werkzeug always does) is served as a client would:
+the connection is opened anew for the next request, and the connect counts in its latency.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -48,17 +51,22 @@ class _Tally:
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self, request: bytes, tally: _Tally, done: asyncio.Future[None]) -> None:
+    """One connection's requests, one at a time; ``done`` gets True when the server closed it
+    as announced (``Connection: close``) before the deadline: open another."""
+
+    def __init__(
+        self, request: bytes, tally: _Tally, done: asyncio.Future[bool], opened_at: float
+    ) -> None:
         self._request = request
         self._tally = tally
         self._done = done
         self._buffer = b""
-        self._sent_at = 0.0
+        self._sent_at = opened_at  # the first request's latency includes the connect
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast("asyncio.Transport", transport)  # a TCP connection is one
-        self._send()
+        self._transport.write(self._request)
 
     def _send(self) -> None:
         if self._transport is not None:
@@ -71,38 +79,39 @@ class _Connection(asyncio.Protocol):
             head_end = self._buffer.find(b"\r\n\r\n")
             if head_end < 0:
                 return
-            length = _content_length(self._buffer[:head_end])
+            head = self._buffer[:head_end]
+            length = _content_length(head)
             total = head_end + 4 + length
             if len(self._buffer) < total:
                 return
             status = self._buffer[9:12]
             self._buffer = self._buffer[total:]
-            self._answered(status)
+            self._answered(status, closing=_closes(head))
             if self._done.done():
                 return
 
-    def _answered(self, status: bytes) -> None:
+    def _answered(self, status: bytes, closing: bool) -> None:
         now = time.perf_counter()
         tally = self._tally
         if status != tally.expect:
             tally.errors += 1
         elif now >= tally.measure_from:
             tally.latencies.append(now - self._sent_at)
-        if now >= tally.deadline:
-            self._finish()
+        if now >= tally.deadline or closing:
+            self._finish(reopen=closing and now < tally.deadline)
         else:
             self._send()
 
-    def _finish(self) -> None:
+    def _finish(self, reopen: bool = False) -> None:
+        if not self._done.done():
+            self._done.set_result(reopen)
         if self._transport is not None:
             self._transport.close()
-        if not self._done.done():
-            self._done.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self._done.done():
+        if not self._done.done():  # lost before an answer, or closed unannounced
             self._tally.errors += 1
-            self._done.set_result(None)
+            self._done.set_result(False)
 
 
 def _content_length(head: bytes) -> int:
@@ -113,23 +122,31 @@ def _content_length(head: bytes) -> int:
     return int(head[at + 17 : end if end >= 0 else len(head)])
 
 
+def _closes(head: bytes) -> bool:
+    return b"\r\nconnection: close" in head.lower()
+
+
+async def _client(host: str, port: int, request: bytes, tally: _Tally) -> None:
+    """One closed-loop client: its connection, and a new one each time the server closes it."""
+    loop = asyncio.get_running_loop()
+    reopen = True
+    while reopen:
+        done: asyncio.Future[bool] = loop.create_future()
+        opened_at = time.perf_counter()
+        connection = partial(_Connection, request, tally, done, opened_at)
+        await loop.create_connection(connection, host, port)
+        reopen = await done
+
+
 async def _drive(
     url: str, request: bytes, connections: int, seconds: float, warmup: float, expect: int
 ) -> LoadResult:
     parts = urlsplit(url)
-    loop = asyncio.get_running_loop()
     start = time.perf_counter()
     tally = _Tally(start + warmup, start + warmup + seconds, str(expect).encode())
-    waits: list[asyncio.Future[None]] = []
-    for _ in range(connections):
-        done: asyncio.Future[None] = loop.create_future()
-        await loop.create_connection(
-            lambda done=done: _Connection(request, tally, done),  # type: ignore[misc]
-            parts.hostname,
-            parts.port,
-        )
-        waits.append(done)
-    await asyncio.wait_for(asyncio.gather(*waits), timeout=warmup + seconds + 30)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    clients = [_client(host, port, request, tally) for _ in range(connections)]
+    await asyncio.wait_for(asyncio.gather(*clients), timeout=warmup + seconds + 30)
     span = time.perf_counter() - tally.measure_from
     latencies = sorted(tally.latencies)
     return LoadResult(

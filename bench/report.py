@@ -17,31 +17,29 @@ class Row:
     target: str
     value: str  # assetfake's side, human-readable
     baseline: str  # the other side, measured in the same run
-    measured: float  # the number the goal speaks of
+    measured: float | None  # the number the goal speaks of; None: not measured (see the note)
     unit: str  # "x" (a ratio), "B", "s", "ms"
     goal: float
     at_most: bool  # goal is an upper bound (else a lower bound)
     note: str = ""  # e.g. "extrapolated from 100,000"
 
     @property
-    def met(self) -> bool:
+    def met(self) -> bool | None:
+        if self.measured is None:
+            return None
         return self.measured <= self.goal if self.at_most else self.measured >= self.goal
 
     def cells(self) -> tuple[str, ...]:
         sign = "≤" if self.at_most else "≥"
-        measured = f"{_number(self.measured)}{_unit(self.unit)}"
+        if self.measured is None:
+            measured = "not measured"
+        else:
+            measured = f"{_number(self.measured)}{_unit(self.unit)}"
         if self.note:
             measured += f" ({self.note})"
         goal = f"{sign} {_number(self.goal)}{_unit(self.unit)}"
-        return (
-            self.key,
-            self.target,
-            self.value,
-            self.baseline,
-            measured,
-            goal,
-            "yes" if self.met else "**no**",
-        )
+        met = {True: "yes", False: "**no**", None: "n/a"}[self.met]
+        return (self.key, self.target, self.value, self.baseline, measured, goal, met)
 
 
 def _unit(unit: str) -> str:

@@ -9,6 +9,12 @@ Loopback only; every load is bounded in time. Servers run in subprocesses (pinne
 when there are two); the load generator is bench/load.py. Each figure is the median of several
 repetitions; a ratio is the median of the ratios of interleaved pairs. Prints one markdown
 table; writes a file only when ``--write`` is given.
+
+The other fakes of target 1 (bench/other_fakes.py) are measured when they are installed, and
+named as not measured otherwise:
+
+    pip install -e ".[bench]"       # pytest-httpserver
+    npm install --prefix bench      # Prism and Mountebank (bench/package.json; needs node, npm)
 """
 
 from __future__ import annotations
@@ -16,156 +22,20 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import inprocess
-import load
 import report
 import scale
 import servers
 import timing
-from assetfake import AssetFake
 from bare_app import stack_label
+from live import live_rows
+from modes import MODES, Mode
 from report import Row, count, micros, seconds
 from timing import median, paired
 
-
-@dataclass(frozen=True, slots=True)
-class Mode:
-    name: str
-    reps: int
-    load_seconds: float
-    warmup: float
-    connections: int
-    tail_seconds: float  # the p99/p50 load; 0: read the B repetitions instead
-    requests: int  # per in-process repetition
-    small_runs: int
-    big_runs: int
-    probe_repeat: int
-    partitions: tuple[int, int]  # backfill: baseline, target
-
-
-MODES = {
-    "full": Mode("full", 5, 5.0, 0.5, 32, 60.0, 2000, 1_000, 1_000_000, 200, (1_000, 10_000)),
-    "quick": Mode("quick", 3, 1.5, 0.3, 32, 0.0, 1000, 1_000, 100_000, 100, (1_000, 10_000)),
-    "smoke": Mode("smoke", 1, 0.3, 0.1, 4, 0.0, 100, 1_000, 10_000, 10, (100, 1_000)),
-}
 TARGET_RUNS = 1_000_000
-TRIGGER = inprocess.TRIGGER_PATH
-PAGE = inprocess.PAGE_PATH
-
-
-def _live_rows(mode: Mode, workdir: Path) -> list[Row]:
-    page, run = inprocess.reference_bodies(AssetFake())
-    (workdir / "page.json").write_bytes(page)
-    (workdir / "run.json").write_bytes(run)
-    fake_cmd = servers.assetfake_command()
-    bare_cmd = servers.bare_command(workdir / "page.json", workdir / "run.json")
-    servers.pin_loadgen()
-    with servers.running(fake_cmd, PAGE) as fake, servers.running(bare_cmd, PAGE) as bare:
-        startup = ([fake.started_s], [bare.started_s])
-        rows, tails = _throughput_rows(mode, fake.url, bare.url)
-        if mode.tail_seconds:
-            tails = [_load(mode, url, "B", mode.tail_seconds) for url in (fake.url, bare.url)]
-    for _ in range(mode.reps - 1):  # fresh starts, interleaved
-        for side, command in zip(startup, (fake_cmd, bare_cmd), strict=True):
-            with servers.running(command, PAGE) as server:
-                side.append(server.started_s)
-    return [*rows, _tail_row(mode, *tails), _startup_row(*startup)]
-
-
-def _load(mode: Mode, url: str, workload: str, span: float) -> load.LoadResult:
-    if workload == "A":
-        return load.run_load(
-            url, "GET", PAGE, connections=mode.connections, seconds=span, warmup=mode.warmup
-        )
-    return load.run_load(
-        url,
-        "POST",
-        TRIGGER,
-        body=b"{}",
-        connections=mode.connections,
-        seconds=span,
-        warmup=mode.warmup,
-        expect=202,
-    )
-
-
-def _throughput_rows(
-    mode: Mode, fake_url: str, bare_url: str
-) -> tuple[list[Row], list[load.LoadResult]]:
-    rows: list[Row] = []
-    last: list[load.LoadResult] = []
-    for workload, what in (("A", f"GET {PAGE}"), ("B", f"POST {TRIGGER}")):
-        results: dict[str, list[load.LoadResult]] = {fake_url: [], bare_url: []}
-
-        def side(
-            url: str, workload: str = workload, results: dict[str, list[load.LoadResult]] = results
-        ) -> float:
-            result = _load(mode, url, workload, mode.load_seconds)
-            if result.errors:
-                raise RuntimeError(f"{url}: {result.errors} unexpected answers under {workload}")
-            results[url].append(result)
-            return result.per_second
-
-        fake_rps, bare_rps, ratio = paired(
-            lambda: side(fake_url), lambda: side(bare_url), mode.reps
-        )
-        rows.append(
-            Row(
-                f"1{workload}",
-                f"live {what}, req/s, {mode.connections} connections ({workload})",
-                f"{count(fake_rps)} req/s",
-                f"{count(bare_rps)} req/s (bare Starlette)",
-                ratio,
-                "x",
-                0.7,
-                at_most=False,
-            )
-        )
-        last = [_merged(results[fake_url]), _merged(results[bare_url])]
-    return rows, last
-
-
-def _merged(results: list[load.LoadResult]) -> load.LoadResult:
-    """The repetitions' median p50 and p99 (each repetition's percentiles are exact)."""
-    return load.LoadResult(
-        sum(r.requests for r in results),
-        sum(r.errors for r in results),
-        sum(r.seconds for r in results),
-        median([r.p50_ms for r in results]),
-        median([r.p99_ms for r in results]),
-    )
-
-
-def _tail_row(mode: Mode, fake: load.LoadResult, bare: load.LoadResult) -> Row:
-    span = mode.tail_seconds or mode.load_seconds
-    note = "" if mode.tail_seconds == 60 else f"{span:g} s loads, not 60 s"
-    return Row(
-        "3",
-        "p99 / p50 latency under B load",
-        f"p50 {fake.p50_ms:.1f} ms, p99 {fake.p99_ms:.1f} ms",
-        f"{bare.p99_ms / bare.p50_ms:.2f}x (bare: p50 {bare.p50_ms:.1f}, p99 {bare.p99_ms:.1f})",
-        fake.p99_ms / fake.p50_ms,
-        "x",
-        3.0,
-        at_most=True,
-        note=note,
-    )
-
-
-def _startup_row(fake: list[float], bare: list[float]) -> Row:
-    return Row(
-        "5",
-        "start-up of `assetfake serve` to its first 200",
-        seconds(median(fake)),
-        f"{seconds(median(bare))} (bare Starlette under uvicorn)",
-        median(fake),
-        "s",
-        0.2,
-        at_most=True,
-    )
 
 
 def _inprocess_rows(mode: Mode) -> list[Row]:
@@ -285,18 +155,22 @@ def _backfill_rows(mode: Mode) -> list[Row]:
     ]
 
 
-NOTES = [
-    "Target 1's second half (≥ 2x the best other fake: Prism, Mountebank, pytest-httpserver) is "
-    "not measured here: none of them is installed by the project.",
-]
-
-
-def measure(mode: Mode) -> list[Row]:
+def measure(mode: Mode) -> tuple[list[Row], list[str]]:
+    """Every row of the table, and the notes on the other fakes."""
     with tempfile.TemporaryDirectory(prefix="assetfake-bench-") as workdir:
-        live = _live_rows(mode, Path(workdir))
-    rows = [*live[:2], *_inprocess_rows(mode), *live[2:3]]
-    rows += [*_scale_rows(mode), *live[3:], *_backfill_rows(mode)]
-    return rows
+        live = live_rows(mode, Path(workdir))
+    rows = [*live.rows[:4], *_inprocess_rows(mode), *live.rows[4:5]]
+    rows += [*_scale_rows(mode), *live.rows[5:], *_backfill_rows(mode)]
+    return rows, _notes_text(live.notes)
+
+
+def _notes_text(notes: list[str]) -> list[str]:
+    return [
+        "Other fakes beside assetfake (rows 1A-other, 1B-other; bench/other_fakes.py), each in its "
+        "own process on the server's core, its per-request log off:",
+        "",
+        *(f"- {note}" for note in notes),
+    ]
 
 
 def _header(mode: Mode) -> list[str]:
@@ -326,11 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cpu_time:
         timing.use_cpu_time()
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
-    rows = measure(mode)
+    rows, notes = measure(mode)
     text = report.table(rows)
-    print("\n".join([*_header(mode), "", text]))
-    for note in NOTES:
-        print(f"\n{note}")
+    print("\n".join([*_header(mode), "", text, "", *notes]))
     if args.write is not None:
         lines = [
             "# Benchmark results (issue 11)",
@@ -339,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             *_header(mode),
         ]
         command = " ".join(["python bench/run.py", *(argv or sys.argv[1:])])
-        lines += [f"- command: `{command}`", "", text, "", *NOTES, ""]
+        lines += [f"- command: `{command}`", "", text, "", *notes, ""]
         args.write.write_text("\n".join(lines))
     return 0
 

@@ -1,8 +1,9 @@
 """Servers in subprocesses, on loopback: started, timed to their first answer, stopped.
 
 A server prints its URL on the first line of stdout (``assetfake serve`` and bare_app.py both
-do). When the machine has two cores or more, the server is pinned to core 0 and the load
-generator (this process) to core 1, so that neither steals the other's time.
+do), or is told its port (``url=``: Prism and Mountebank, whose output is not read). When the
+machine has two cores or more, the server is pinned to core 0 and the load generator (this
+process) to core 1, so that neither steals the other's time.
 """
 
 from __future__ import annotations
@@ -67,23 +68,40 @@ class Server:
                 self.process.wait()
 
 
+def free_port() -> int:
+    """A loopback port free now, for a server that is told its port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @contextmanager
-def running(command: Sequence[str], probe_path: str, pin: bool = True) -> Iterator[Server]:
-    """Start ``command``, wait for its URL and its first 200 to ``GET probe_path``."""
+def running(
+    command: Sequence[str],
+    probe_path: str,
+    pin: bool = True,
+    url: str | None = None,
+    cwd: Path | None = None,
+) -> Iterator[Server]:
+    """Start ``command``, wait for its URL (printed, or ``url``) and its first 200 to
+    ``GET probe_path``."""
     start = time.perf_counter()
     process = subprocess.Popen(
         list(command),
-        stdout=subprocess.PIPE,
+        stdout=subprocess.PIPE if url is None else subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=_pin_server if pin and can_pin() else None,
+        cwd=cwd,
     )
     server: Server | None = None
     try:
-        line = process.stdout.readline().decode().strip() if process.stdout else ""
-        if not line.startswith("http://"):
+        if url is None:
+            url = process.stdout.readline().decode().strip() if process.stdout else ""
+        if not url.startswith("http://"):
             raise RuntimeError(f"{command[:4]} printed no URL (exit {process.poll()})")
-        _poll_until_ok(line, probe_path, deadline=start + 30)
-        server = Server(process, line, time.perf_counter() - start)
+        _poll_until_ok(process, url, probe_path, deadline=start + 30)
+        server = Server(process, url, time.perf_counter() - start)
         yield server
     finally:
         if server is not None:
@@ -93,10 +111,12 @@ def running(command: Sequence[str], probe_path: str, pin: bool = True) -> Iterat
             process.wait()
 
 
-def _poll_until_ok(url: str, path: str, deadline: float) -> None:
+def _poll_until_ok(process: subprocess.Popen[bytes], url: str, path: str, deadline: float) -> None:
     while time.perf_counter() < deadline:
         if get_status(url, path) == 200:
             return
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited {process.returncode} before answering")
         time.sleep(0.002)
     raise RuntimeError(f"{url}{path} never answered 200")
 
@@ -105,7 +125,8 @@ def get_status(url: str, path: str) -> int:
     """The status of one ``GET`` on a fresh connection; 0 when nothing answers."""
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        with socket.create_connection(address, timeout=5) as sock:
             request = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
             sock.sendall(request.encode())
             head = sock.recv(64)
