@@ -19,9 +19,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-import yaml
-
-from assetfake._version import __version__
 from assetfake.logs import LOG_FORMATS, configure_logging
 
 if TYPE_CHECKING:
@@ -45,9 +42,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {one_line} (see {self.prog} --help)\n")
 
 
+class _Version(argparse.Action):
+    """``--version``: the version is read from the package metadata only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        from assetfake._version import __version__
+
+        sys.stdout.write(f"assetfake {__version__}\n")
+        parser.exit()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # ``serve`` is the command whose start-up is waited for: it builds only its own parser.
+    parser = build_parser(matrix=given[:1] != ["serve"])
+    args = parser.parse_args(given)
     if not getattr(args, "command", None):
         parser.print_help()
         return USAGE_ERROR
@@ -104,14 +122,13 @@ def scenarios_folder(text: str) -> Path:
     return folder
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `assetfake` command line, every option with its help."""
+def build_parser(matrix: bool = True) -> argparse.ArgumentParser:
+    """The `assetfake` command line, every option with its help (without ``matrix``, whose
+    parser imports its runner and httpx, when ``matrix`` is false)."""
     parser = _Parser(
         prog="assetfake", description="A stateful fake of the Assets API for testing clients."
     )
-    parser.add_argument(
-        "--version", action="version", version=f"assetfake {__version__}", help="print the version"
-    )
+    parser.add_argument("--version", action=_Version, help="print the version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(sub)
 
@@ -148,9 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     schema.set_defaults(run=_schema)
-    from assetfake.matrix_cli import add_matrix
+    if matrix:
+        from assetfake.matrix_cli import add_matrix
 
-    add_matrix(sub)
+        add_matrix(sub)
     return parser
 
 
@@ -370,6 +388,8 @@ def _openapi(args: argparse.Namespace) -> int:
             return _cannot_load(error)
     document = openapi_document(auth)
     if args.format == "yaml":
+        import yaml
+
         sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     else:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")

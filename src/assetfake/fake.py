@@ -10,10 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-import httpx
 import msgspec
 
-from assetfake import timepatch
 from assetfake.assembly import fault_rule, template_of
 from assetfake.domain.clock import ClockMode
 from assetfake.domain.resources import Backfill, Materialization, Run
@@ -27,13 +25,15 @@ from assetfake.http.policy import FaultRule
 from assetfake.scenario import Scenario, ScenarioError
 from assetfake.scenario.control_input import allowed_folders, request_scenario, served_folder_of
 from assetfake.scenario.limits import MAX_HISTORY_RUNS
-from assetfake.server import LiveServer
-from assetfake.surface import ClientOptions, FaultDocument
-from assetfake.transports import AsyncASGITransport, SyncASGITransport
-from assetfake.verify import engine as verify
 
+# httpx, the in-process transports, the live server, the clock patch and the verifier are
+# imported where they are used: ``assetfake serve`` needs none of them to start (issue 11).
 if TYPE_CHECKING:
+    import httpx
     from typing_extensions import Unpack
+
+    from assetfake.surface import ClientOptions, FaultDocument
+    from assetfake.transports import AsyncASGITransport, SyncASGITransport
 
 #: What :class:`AssetFake` loads: a library name, a path, a mapping, a :class:`Scenario`, or
 #: ``None`` for the built-in default.
@@ -75,6 +75,8 @@ class FakeClock:
     def patch(self) -> AbstractContextManager[None]:
         """Route ``time.sleep``, ``asyncio.sleep`` and the clocks retry libraries read to this
         clock for the code under test (see :mod:`assetfake.timepatch`; a no-op on realtime)."""
+        from assetfake import timepatch
+
         return timepatch.patched(self)
 
 
@@ -126,6 +128,8 @@ def _load_fault(namespace: Namespace, fault: object) -> FaultRule:
 
 
 def _verify_namespace(namespace: Namespace) -> dict[str, object]:
+    from assetfake.verify import engine as verify
+
     failures = verify.verify(
         namespace.template.expectations, list(namespace.journal), namespace.world
     )
@@ -211,12 +215,31 @@ class AssetFake:
         self.app = AssetsApp(
             self.namespaces, ControlAPI(self._load_template, _load_fault, _verify_namespace)
         )
-        self.transport = SyncASGITransport(self.app)
-        self.async_transport = AsyncASGITransport(app=self.app)
+        self._transports: tuple[SyncASGITransport, AsyncASGITransport] | None = None
         self._namespace = self.namespaces.default
         self.clock = FakeClock(self._namespace)
         self.state = FakeState(self._namespace)
         self.faults = FakeFaults(self._namespace)
+
+    @property
+    def transport(self) -> SyncASGITransport:
+        """The in-process transport of :meth:`client` (one for the fake's lifetime)."""
+        return self._in_process()[0]
+
+    @property
+    def async_transport(self) -> AsyncASGITransport:
+        """The in-process transport of :meth:`async_client`."""
+        return self._in_process()[1]
+
+    def _in_process(self) -> tuple[SyncASGITransport, AsyncASGITransport]:
+        # Built on first use, so that a served fake never imports httpx.
+        if self._transports is None:
+            from assetfake.transports import AsyncASGITransport, SyncASGITransport
+
+            with self._templates_lock:
+                if self._transports is None:
+                    self._transports = (SyncASGITransport(self.app), AsyncASGITransport(self.app))
+        return self._transports
 
     @property
     def journal(self) -> Journal:
@@ -278,16 +301,22 @@ class AssetFake:
 
     def client(self, **options: Unpack[ClientOptions]) -> httpx.Client:
         """An ``httpx.Client`` calling the app in-process (no network, no thread)."""
+        import httpx
+
         options.setdefault("base_url", BASE_URL)
         return httpx.Client(transport=self.transport, **options)
 
     def async_client(self, **options: Unpack[ClientOptions]) -> httpx.AsyncClient:
+        import httpx
+
         options.setdefault("base_url", BASE_URL)
         return httpx.AsyncClient(transport=self.async_transport, **options)
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve on a real socket in a background thread; yields the base URL."""
+        from assetfake.server import LiveServer
+
         with LiveServer(self.app, host, port) as url:
             yield url
 
@@ -303,6 +332,8 @@ class AssetFake:
     def verify(self) -> None:
         """Check the scenario's ``expect`` entries against the journal and the state; raise
         :class:`assetfake.ExpectationFailed` with a readable report when one fails."""
+        from assetfake.verify import engine as verify
+
         with self._namespace.lock:
             verify.check(
                 self._namespace.template.expectations,
