@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Literal, TextIO
 
@@ -35,8 +38,27 @@ SERVER_LOGGERS = ("assetfake", "uvicorn", "uvicorn.access")
 
 def record_time(record: logging.LogRecord) -> str:
     """When ``record`` was made, as ``2024-06-01T12:00:00.123Z``."""
-    moment = datetime.fromtimestamp(record.created, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return instant_text(record.created)
+
+
+#: The last second formatted, as (second, its text): a server writes many lines a second.
+#: One reference, read and replaced whole (threads share it).
+_last_second: list[tuple[float, str]] = [(math.nan, "")]
+
+
+def instant_text(created: float) -> str:
+    """A POSIX time as ``2024-06-01T12:00:00.123Z``: what ``datetime.fromtimestamp`` makes of
+    it (microseconds rounded half to even, then truncated to milliseconds), the date and time
+    of each second formatted once."""
+    whole = math.floor(created)
+    micros = round((created - whole) * 1e6)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    last = _last_second[0]
+    if last[0] != whole:
+        moment = datetime.fromtimestamp(whole, tz=timezone.utc)
+        last = _last_second[0] = (whole, moment.strftime("%Y-%m-%dT%H:%M:%S."))
+    return f"{last[1]}{micros // 1000:03d}Z"
 
 
 def record_context(record: logging.LogRecord) -> dict[str, object]:
@@ -53,17 +75,35 @@ class TextFormatter(logging.Formatter):
     """``TIME LEVEL message key=value …``, one line per record (plus any traceback)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        message = _printable(record.getMessage())
-        shown = message.split(" ")
-        parts = [record_time(record), record.levelname, message]
-        for name, value in record_context(record).items():
-            pair = f"{name}={_text_value(value)}"
-            if not _in_message(shown, _printable(str(value)), pair):
-                parts.append(pair)
-        line = " ".join(parts)
+        line = text_line(
+            record_time(record), record.levelname, record.getMessage(), record_context(record)
+        )
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+
+def text_line(time_text: str, level: str, message: str, context: Mapping[str, object]) -> str:
+    """One ``text`` line (no traceback): what :class:`TextFormatter` writes for a record."""
+    message = _printable(message)
+    words = message.split(" ")
+    known = set(words)
+    parts = [time_text, level, message]
+    for name, value in context.items():
+        text = str(value)
+        pair = f"{name}={_quoted(text)}"
+        if pair in known:
+            continue
+        shown = _printable(text)
+        if shown and (shown in known or _starts_a_word(shown + "?", message, words)):
+            continue
+        parts.append(pair)
+    return " ".join(parts)
+
+
+def _starts_a_word(prefix: str, message: str, words: list[str]) -> bool:
+    """Whether a word of the message starts with ``prefix`` (a path followed by its query)."""
+    return prefix in message and any(word.startswith(prefix) for word in words)
 
 
 class JsonFormatter(logging.Formatter):
@@ -71,16 +111,29 @@ class JsonFormatter(logging.Formatter):
     context, and ``exception`` (the formatted traceback) when there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
-        rendered: dict[str, object] = {
-            "time": record_time(record),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            **record_context(record),
-        }
+        rendered = json_fields(
+            record_time(record),
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            record_context(record),
+        )
         if record.exc_info:
             rendered["exception"] = self.formatException(record.exc_info)
         return json.dumps(rendered, ensure_ascii=False, default=str)
+
+
+def json_fields(
+    time_text: str, level: str, logger: str, message: str, context: Mapping[str, object]
+) -> dict[str, object]:
+    """The fields of one ``json`` line, in their order (no traceback)."""
+    return {
+        "time": time_text,
+        "level": level.lower(),
+        "logger": logger,
+        "message": message,
+        **context,
+    }
 
 
 def formatter_for(log_format: LogFormat) -> logging.Formatter:
@@ -88,12 +141,60 @@ def formatter_for(log_format: LogFormat) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
+class ServerLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler :func:`configure_logging` gives the ``assetfake`` logger. It also writes the
+    server's one line per request without making a :class:`logging.LogRecord` (a record, its
+    caller lookup and the handler chain cost more than the request: see bench/RESULTS.md):
+    the same line, byte for byte, that the formatter writes for the record."""
+
+    def __init__(self, stream: TextIO, log_format: LogFormat) -> None:
+        super().__init__(stream)
+        self.log_format = log_format
+        self.setFormatter(formatter_for(log_format))
+
+    def write_line(
+        self,
+        logger: str,
+        message: str,
+        context: Mapping[str, object],
+        created: float | None = None,
+    ) -> None:
+        """An INFO line of ``logger`` with ``context`` (fields not ``None``, in the order of
+        :data:`CONTEXT_FIELDS`), made at
+        ``created`` (a POSIX time; now when not given)."""
+        when = instant_text(time.time() if created is None else created)
+        if self.log_format == "json":
+            fields = json_fields(when, "INFO", logger, message, context)
+            line = json.dumps(fields, ensure_ascii=False, default=str)
+        else:
+            line = text_line(when, "INFO", message, context)
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            try:
+                self.stream.write(line + self.terminator)
+                self.stream.flush()
+            except Exception:  # a closed or broken stream: as logging does, report and go on
+                self.handleError(logging.makeLogRecord({"msg": message}))
+
+
+def line_writer(logger: logging.Logger) -> ServerLogHandler | None:
+    """The :class:`ServerLogHandler` that alone receives ``logger``'s INFO records (as
+    :func:`configure_logging` sets up), or None when the records must go through ``logging``
+    (other handlers or filters, propagation, a level above INFO: pytest's caplog, a user's own
+    configuration)."""
+    handlers = logger.handlers
+    if len(handlers) != 1 or logger.filters or logger.propagate:
+        return None
+    handler = handlers[0]
+    if type(handler) is not ServerLogHandler or handler.filters:
+        return None
+    return handler if handler.level <= logging.INFO else None
+
+
 def configure_logging(level: str, log_format: LogFormat, stream: TextIO) -> None:
     """Send the ``assetfake`` logger's records at ``level`` and above to ``stream`` in
     ``log_format``, and give uvicorn's handlers (set up by its ``Config``) the same format."""
-    formatter = formatter_for(log_format)
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(formatter)
+    handler = ServerLogHandler(stream, log_format)
+    formatter = handler.formatter
     logger = logging.getLogger("assetfake")
     for old in list(logger.handlers):
         logger.removeHandler(old)
@@ -103,12 +204,6 @@ def configure_logging(level: str, log_format: LogFormat, stream: TextIO) -> None
     for name in SERVER_LOGGERS[1:]:
         for existing in logging.getLogger(name).handlers:
             existing.setFormatter(formatter)
-
-
-def _in_message(words: list[str], value: str, pair: str) -> bool:
-    if pair in words:
-        return True
-    return bool(value) and (value in words or any(w.startswith(value + "?") for w in words))
 
 
 def _printable(text: str) -> str:
@@ -126,10 +221,9 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def _text_value(value: object) -> str:
+def _quoted(text: str) -> str:
     """A context value for ``key=value``: quoted (JSON string) when empty or when it holds a
     space, a quote, an ``=`` or a control character."""
-    text = str(value)
-    if not text or not text.isprintable() or any(char in ' "=' for char in text):
+    if not text or not text.isprintable() or " " in text or '"' in text or "=" in text:
         return json.dumps(text)
     return text

@@ -31,6 +31,7 @@ from assetfake.http.pipeline import Target, process
 from assetfake.http.problems import HTTPProblem
 from assetfake.http.replies import Reply, problem_reply
 from assetfake.http.routes import route, split_namespace
+from assetfake.logs import line_writer
 
 ControlApp = Callable[[Namespaces, Namespace | None, str, Scope, bytes], Coroutine[Any, Any, Reply]]
 
@@ -71,7 +72,7 @@ class AssetsApp:
         if scope["type"] != "http":
             return
         request = await read_request(scope, receive)
-        if request.method == "PUT" and _loads_scenario(request.raw_path):
+        if not self.answers_on_loop(request):
             # building a scenario's history can take seconds: off the event loop, so that the
             # server keeps answering other namespaces and /_fake/health meanwhile
             outcome = await asyncio.to_thread(self.respond, request, connection_of(scope))
@@ -80,6 +81,11 @@ class AssetsApp:
         if outcome.aborted:
             return  # the client is gone, or never finished: nothing to answer
         await deliver(outcome, scope, receive, send)
+
+    @staticmethod
+    def answers_on_loop(request: ApiRequest) -> bool:
+        """Whether :meth:`respond` may run on the event loop (loading a scenario may not)."""
+        return not (request.method == "PUT" and _loads_scenario(request.raw_path))
 
     def respond(self, request: ApiRequest, connection: ConnectionState | None = None) -> Outcome:
         """Decide, journal and log one request's outcome (delivery is the caller's)."""
@@ -180,6 +186,11 @@ def _log(namespace: Namespace, request: ApiRequest, outcome: Outcome, started: f
         "fault": outcome.fault_name,
         "duration_ms": duration_ms,
     }
+    writer = line_writer(log)
+    if writer is not None:  # the server's own handler: the same line without a LogRecord
+        message = f"{outcome.request_id} {request.method} {request.raw_path}{query} {shown}{fault}"
+        writer.write_line(log.name, message, {k: v for k, v in extra.items() if v is not None})
+        return
     log.info(
         "%s %s %s%s %s%s",
         outcome.request_id,
@@ -207,9 +218,8 @@ async def read_request(scope: Scope, receive: Receive) -> ApiRequest:
     """The request, its body read to the end (or to the disconnect that cut it short). A body
     whose Content-Length is over the limit is not read at all (nor is ``100 Continue`` sent):
     it is refused at the request-shape stage, and the connection closed after the answer."""
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    declared = headers.get("content-length", "")
-    unread = declared.isdigit() and int(declared) > MAX_BODY
+    headers = request_headers(scope)
+    unread = declares_too_large(headers)
     chunks: list[bytes] = []
     size = 0
     complete = unread
@@ -224,14 +234,33 @@ async def read_request(scope: Scope, receive: Receive) -> ApiRequest:
         if not message.get("more_body", False):
             complete = True
             break
+    return request_of(scope, headers, b"".join(chunks), complete, unread or size > MAX_BODY)
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers: lower-case names, the last of repeated headers winning."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def declares_too_large(headers: Mapping[str, str]) -> bool:
+    """Whether the Content-Length promises more than the fake reads (the body stays unread)."""
+    declared = headers.get("content-length", "")
+    return declared.isdigit() and int(declared) > MAX_BODY
+
+
+def request_of(
+    scope: Scope, headers: dict[str, str], body: bytes, complete: bool, too_large: bool
+) -> ApiRequest:
+    """The :class:`ApiRequest` of a scope whose body was read (as far as it arrived)."""
+    unread = declares_too_large(headers)
     return ApiRequest(
         method=scope["method"],
         raw_path=_origin_form(scope.get("raw_path") or scope["path"].encode()),
         query=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
-        body=b"".join(chunks),
+        body=b"" if unread else body,
         complete=complete,
-        too_large=unread or size > MAX_BODY,
+        too_large=too_large or unread,
         unread=unread,
         ambiguous_framing="content-length" in headers and "transfer-encoding" in headers,
     )
@@ -258,4 +287,4 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-__all__ = ["MAX_BODY", "AssetsApp", "read_request", "send_reply"]
+__all__ = ["MAX_BODY", "AssetsApp", "read_request", "request_of", "send_reply"]

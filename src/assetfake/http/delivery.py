@@ -139,6 +139,14 @@ def reply_headers(
     return headers
 
 
+def needs_the_loop(outcome: Outcome) -> bool:
+    """Whether delivering the outcome takes time or a broken connection (a delay, a network
+    fault, a slow body): only then is it delivered by a task on the event loop."""
+    if outcome.delay_seconds > 0 or outcome.network is not None:
+        return True
+    return outcome.fault is not None and outcome.fault.respond.network == "slow_body"
+
+
 def slow_pieces(body: bytes, bytes_per_second: float) -> list[tuple[bytes, float]]:
     """A slow body as pieces, each with the pause that follows it (seconds)."""
     piece = max(1, int(bytes_per_second / _SLOW_TICKS))

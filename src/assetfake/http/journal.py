@@ -81,9 +81,9 @@ def entry_of(request: ApiRequest, path: str, outcome: Outcome, arrived_ms: int) 
         query=request.query,
         status=outcome.status,
         fault=outcome.fault_name,
-        clock_time=to_datetime(arrived_ms),
+        clock_time=_instant(arrived_ms),
         wall_time=time.time(),
-        body_digest=hashlib.sha256(request.body).hexdigest(),
+        body_digest=hashlib.sha256(request.body).hexdigest() if request.body else _EMPTY_DIGEST,
         request_id=outcome.request_id,
         asset=outcome.asset,
         retry_after=_seconds(retry_after),
@@ -114,6 +114,21 @@ def details_of(request: ApiRequest, outcome: Outcome) -> Details:
         response_headers=tuple(headers),
         response_size=len(reply.body) if sent else 0,
     )
+
+
+_EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
+
+
+#: The instant of the last entry, as (ms, datetime): many requests arrive in the same
+#: millisecond. One reference, read and replaced whole (threads share it).
+_last_instant = [(0, to_datetime(0))]
+
+
+def _instant(ms: int) -> datetime:
+    last = _last_instant[0]
+    if last[0] != ms:
+        last = _last_instant[0] = (ms, to_datetime(ms))
+    return last[1]
 
 
 def _seconds(value: str | None) -> float | None:

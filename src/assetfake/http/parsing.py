@@ -44,9 +44,26 @@ def bad(code: str, detail: str) -> HTTPProblem:
     return HTTPProblem(400, code, detail)
 
 
+#: Queries already parsed, by operation and query string (a pure function), bounded: cleared
+#: when full. Problems are never kept.
+_PARSED: dict[tuple[str, str], ListQuery] = {}
+_PARSED_LIMIT = 4096
+
+
 def parse_query(operation: Operation, query_string: str) -> ListQuery:
     """The list parameters; parameters the operation does not take are refused (they are
     usually a client typo)."""
+    key = (operation.operation_id, query_string)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = _parse_query(operation, query_string)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return parsed
+
+
+def _parse_query(operation: Operation, query_string: str) -> ListQuery:
     allowed = operation.query
     try:
         pairs = parse_qsl(

@@ -45,8 +45,24 @@ def split_namespace(raw_path: str) -> tuple[str | None, str]:
     return None, raw_path
 
 
+#: Routes already resolved (a pure function of method and path; a client asks for the same
+#: few paths again and again), bounded: cleared when full. Problems are never kept.
+_RESOLVED: dict[tuple[str, str], Route] = {}
+_RESOLVED_LIMIT = 4096
+
+
 def route(method: str, raw_path: str) -> Route:
     """Resolve an API request, or raise the 404/405/400 ``HTTPProblem`` it deserves."""
+    found = _RESOLVED.get((method, raw_path))
+    if found is None:
+        found = _resolve(method, raw_path)
+        if len(_RESOLVED) >= _RESOLVED_LIMIT:
+            _RESOLVED.clear()
+        _RESOLVED[method, raw_path] = found
+    return found
+
+
+def _resolve(method: str, raw_path: str) -> Route:
     if not raw_path.startswith("/assets/"):
         raise HTTPProblem(404, "not_found", f"no such path: {raw_path}")
     segments = raw_path[len("/assets/") :].split("/")

@@ -10,18 +10,30 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, ClassVar, cast
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_RE,
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
-from assetfake.http.app import AssetsApp
+from assetfake.http.app import MAX_BODY, AssetsApp, declares_too_large, request_headers, request_of
 from assetfake.http.asgi import Receive, Scope, Send
-from assetfake.http.delivery import CONNECTION_EXTENSION, TRANSPORT_EXTENSION
-from assetfake.http.exchange import ConnectionState
+from assetfake.http.delivery import (
+    CONNECTION_EXTENSION,
+    TRANSPORT_EXTENSION,
+    deliver,
+    needs_the_loop,
+    reply_headers,
+)
+from assetfake.http.exchange import ConnectionState, Outcome
 from assetfake.http.problems import PROBLEM_TYPE, problem_body
 
 _BAD_REQUEST = problem_body(
@@ -32,19 +44,22 @@ _BAD_REQUEST = problem_body(
 )
 
 
-def _handing_over(protocol: H11Protocol | HttpToolsProtocol) -> None:
+def _handing_over(protocol: H11Protocol | HttpToolsProtocol, connection: ConnectionState) -> None:
     """Wrap the protocol's app so that each request's scope carries the connection's transport
     and state (the same :class:`ConnectionState` for every request of the connection)."""
     inner = protocol.app
-    connection = ConnectionState()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        extensions = scope.setdefault("extensions", {})
-        extensions[TRANSPORT_EXTENSION] = protocol.transport
-        extensions[CONNECTION_EXTENSION] = connection
+        _hand_over(scope, protocol.transport, connection)
         await inner(scope, receive, send)
 
     protocol.app = app
+
+
+def _hand_over(scope: Scope, transport: object, connection: ConnectionState) -> None:
+    extensions = scope.setdefault("extensions", {})
+    extensions[TRANSPORT_EXTENSION] = transport
+    extensions[CONNECTION_EXTENSION] = connection
 
 
 def _problem_response() -> bytes:
@@ -62,7 +77,7 @@ class FaultableH11Protocol(H11Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _handing_over(self)
+        _handing_over(self, ConnectionState())
 
     def send_400_response(self, msg: str) -> None:
         """A request h11 cannot parse: a problem document, then the connection is closed."""
@@ -90,18 +105,106 @@ class FaultableH11Protocol(H11Protocol):
 class FaultableHttpToolsProtocol(HttpToolsProtocol):
     """The httptools protocol (C parser, about twice as fast): used when httptools is
     installed. llhttp accepts an HTTP/1.1 request without Host, which h11 and RFC 9112 refuse:
-    refused here too, so that both parsers answer the same inputs the same way."""
+    refused here too, so that both parsers answer the same inputs the same way.
+
+    The common path takes no ASGI task: a request that arrived whole in the bytes just read
+    is answered there and then (:meth:`AssetsApp.respond`, then one write of the whole
+    answer). What takes time or breaks the connection (a body still arriving, ``Expect:
+    100-continue``, loading a scenario, a delay, a network fault, a slow body) takes uvicorn's
+    road: a task with the ASGI cycle, the outcome delivered by :func:`deliver`."""
+
+    #: Whether whole requests are answered without an ASGI task (False: every request takes
+    #: uvicorn's road; the tests compare the two).
+    answers_directly: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _handing_over(self)
+        self.connection_state = ConnectionState()
+        _handing_over(self, self.connection_state)
+        app = self.config.app
+        self._assets_app = app if isinstance(app, AssetsApp) else None
+        self._reading = False  # inside data_received: a whole request may be answered now
+        self._deferred: RequestResponseCycle | None = None  # its task not started yet
+
+    def data_received(self, data: bytes) -> None:
+        self._reading = True
+        try:
+            super().data_received(data)
+        finally:
+            self._reading = False
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None and not self.transport.is_closing():
+            super()._start_asgi_task(deferred, self.app)  # its body is still arriving
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        if self.answers_directly and self._reading and app is self.app and self._answerable(cycle):
+            self._deferred = cycle  # answered by on_message_complete if it arrives whole
+            return
+        super()._start_asgi_task(cycle, app)
+
+    def _answerable(self, cycle: RequestResponseCycle) -> bool:
+        scope = cycle.scope
+        return (
+            self._assets_app is not None
+            and scope["method"] != "HEAD"
+            and not cycle.waiting_for_100_continue
+        )
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        cycle = self._deferred
+        if cycle is not None and cycle is self.cycle and not cycle.more_body:
+            self._deferred = None
+            self._answer_now(cycle)
+
+    def _answer_now(self, cycle: RequestResponseCycle) -> None:
+        app = self._assets_app
+        scope = cast("Scope", cycle.scope)
+        headers = request_headers(scope)
+        body = bytes(cycle.body)
+        request = request_of(scope, headers, body, True, len(body) > MAX_BODY)
+        if app is None or declares_too_large(headers) or not app.answers_on_loop(request):
+            super()._start_asgi_task(cycle, self.app)
+            return
+        outcome = app.respond(request, self.connection_state)
+        response = None if needs_the_loop(outcome) else self._whole(outcome, cycle)
+        if response is None:
+            _hand_over(scope, self.transport, self.connection_state)
+            super()._start_asgi_task(cycle, cast(Any, _delivering(outcome)))
+            return
+        cycle.response_started = cycle.response_complete = True
+        self.transport.write(response)
+        if not cycle.keep_alive:
+            self.transport.close()
+        self.on_response_complete()
+
+    def _whole(self, outcome: Outcome, cycle: RequestResponseCycle) -> bytes | None:
+        """The whole answer as uvicorn would write it, or None when a header is one uvicorn
+        refuses (it then answers its own 500, on the ASGI road)."""
+        headers = [
+            *self.server_state.default_headers,
+            *reply_headers(outcome.reply, outcome.request_id, outcome.marks),
+        ]
+        content = [STATUS_LINE[outcome.reply.status]]
+        closes = False
+        for name, value in headers:
+            if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
+                return None
+            if name == b"connection" and b"close" in [t.strip().lower() for t in value.split(b",")]:
+                cycle.keep_alive, closes = False, True
+            content.extend((name, b": ", value, b"\r\n"))
+        if not cycle.keep_alive and not closes:
+            content.append(b"connection: close\r\n")
+        content.extend((b"\r\n", outcome.reply.body))
+        return b"".join(content)
 
     def on_headers_complete(self) -> None:
         version = self.parser.get_http_version()
-        hosts = sum(name.lower() == b"host" for name, _ in self.headers)
+        names = [name for name, _ in self.headers]  # lower-case: uvicorn's on_header made them
+        hosts = names.count(b"host")
         if hosts > 1 or (version == "1.1" and hosts == 0):
             raise ValueError("an HTTP/1.1 request needs one Host header")  # -> send_400_response
-        codings = [v for n, v in self.headers if n.lower() == b"transfer-encoding"]
+        codings = [v for n, v in self.headers if n == b"transfer-encoding"]
         if codings and [v.strip().lower() for v in codings] != [b"chunked"]:
             raise ValueError("the only transfer coding the fake reads is chunked")
         super().on_headers_complete()
@@ -130,6 +233,15 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
             return
         super().on_response_complete()
+
+
+def _delivering(outcome: Outcome) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """An ASGI app that delivers an outcome already decided (the request is not run again)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await deliver(outcome, scope, receive, send)
+
+    return app
 
 
 class QuietSignalsServer(uvicorn.Server):
