@@ -2,7 +2,8 @@
 
 Each index is a list of records sorted by sequence number (see :mod:`pagination`). A list of
 runs or materializations is layered: the world's own live records first (newest), then the
-shared, immutable history, whose sequence numbers are all smaller.
+shared, immutable history (:class:`~assetfake.domain.history.HistoryLayer`), whose sequence
+numbers are all smaller.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sortedcontainers import SortedKeyList
 
 from assetfake.domain.config import AssetConfig
 from assetfake.domain.history import AssetHistory
-from assetfake.domain.pagination import new_index
+from assetfake.domain.pagination import Layer, new_index
 from assetfake.domain.records import BackfillRecord, MaterializationRecord, RunRecord
 from assetfake.domain.status import RunStatus
 
@@ -34,7 +35,7 @@ class AssetState:
     busy: int = 0  # runs holding a slot: STARTING, RUNNING, CANCELING
     waiting: list[tuple[int, RunRecord]] = field(default_factory=list)  # heap by seq
 
-    def layers(self, kind: Kind, status: RunStatus | None = None) -> list[SortedKeyList]:
+    def layers(self, kind: Kind, status: RunStatus | None = None) -> list[Layer[Record]]:
         """The indexes a list reads, newest layer (live) first, history last."""
         if kind == "runs":
             if status is None:

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -30,6 +30,23 @@ class Sequenced(Protocol):
 
 
 R = TypeVar("R", bound=Sequenced)
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Layer(Protocol[R_co]):
+    """One sorted index of a list, oldest first, as a page reads it: a live ``SortedKeyList``
+    (:func:`new_index`) or a history layer (``history.HistoryLayer``)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[R_co]: ...
+
+    def bisect_key_left(self, seq: int) -> int: ...
+
+    def islice(
+        self, start: int | None = None, stop: int | None = None, reverse: bool = False
+    ) -> Iterator[R_co]: ...
+
 
 _MAC_BYTES = 12
 
@@ -120,7 +137,7 @@ class Paginator(Generic[R]):
         self._rng = rng
 
     def take(
-        self, layers: Sequence[SortedKeyList], cursor: Cursor | None, size: int
+        self, layers: Sequence[Layer[R]], cursor: Cursor | None, size: int
     ) -> tuple[list[R], bool]:
         """Up to ``size`` records older than the cursor, newest first, and whether more follow."""
         want = size + 1

@@ -207,10 +207,9 @@ class World:
         life, history = self._life, self.history
         return {
             "assets": len(self._assets),
-            "runs": len(history.runs_by_id) + len(life.runs_by_id),
+            "runs": history.run_count + len(life.runs_by_id),
             "backfills": len(life.backfills_by_id),
-            "materializations": len(history.materializations_by_id)
-            + len(life.materializations_by_id),
+            "materializations": history.materialization_count + len(life.materializations_by_id),
             "pending_transitions": life.pending,
         }
 
@@ -264,7 +263,7 @@ class World:
         return state
 
     def _run_record(self, run_id: str) -> RunRecord:
-        run = self._life.runs_by_id.get(run_id) or self.history.runs_by_id.get(run_id)
+        run = self._life.runs_by_id.get(run_id) or self.history.run(run_id)
         if run is None:
             raise NotFound(f"run '{run_id}' does not exist", code="run_not_found")
         return run
