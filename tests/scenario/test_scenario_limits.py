@@ -282,9 +282,10 @@ def test_history_to_the_bound_loads_and_one_run_more_is_located_at_the_entry_tha
 ):
     assert Scenario.load(_history(MAX_HISTORY_RUNS - 50_000, 50_000)).spec.history.generate
     assert Scenario.load(_history(MAX_HISTORY_RUNS - 3, listed=3)).spec.history.runs
+    assert Scenario.load(_history(MAX_HISTORY_RUNS)).spec.history.generate[0].runs == 1_000_000
     message = (
-        "history holds at most 250000 runs in total (history.runs and every history.generate "
-        "entry's runs, extends included); this brings it to 250001"
+        "history holds at most 1000000 runs in total (history.runs and every history.generate "
+        "entry's runs, extends included); this brings it to 1000001"
     )
     with pytest.raises(ScenarioError) as caught:
         Scenario.load(_history(MAX_HISTORY_RUNS - 50_000, 1, 50_000))
@@ -292,13 +293,16 @@ def test_history_to_the_bound_loads_and_one_run_more_is_located_at_the_entry_tha
     with pytest.raises(ScenarioError) as caught:
         Scenario.load(_history(MAX_HISTORY_RUNS - 2, listed=3))
     assert str(caught.value) == f"<dict>: history.generate[0].runs: {message}"
-    with pytest.raises(ScenarioError, match="at most 250000 runs"):  # one entry past it
+    with pytest.raises(ScenarioError) as caught:  # one entry past it: the schema's own bound
         Scenario.load(_history(10_000_000))
+    assert str(caught.value) == (
+        "<dict>: history.generate[0].runs: expected an integer <= 1000000, got 10000000"
+    )
 
 
 def test_history_is_counted_across_extends(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text(
-        ONE_ASSET + "history: {generate: [{asset: a, runs: 200000}]}\n", encoding="utf-8"
+        ONE_ASSET + "history: {generate: [{asset: a, runs: 950000}]}\n", encoding="utf-8"
     )
     child = tmp_path / "child.yaml"
     child.write_text(
@@ -310,7 +314,7 @@ def test_history_is_counted_across_extends(tmp_path: Path) -> None:
     error = caught.value
     assert (error.file, error.line, error.column) == (str(child), 4, 24)
     assert error.path == "history.generate[0].runs"
-    assert error.message.endswith("this brings it to 250001")
+    assert error.message.endswith("this brings it to 1000001")
 
 
 # --- extends chains ------------------------------------------------------------------------------
@@ -530,16 +534,22 @@ ANSWER_SECONDS = 0.5
 
 
 def test_a_put_of_the_largest_history_never_stops_the_server_answering() -> None:
-    """While a namespace builds the largest history allowed (seconds of work), health and the
+    """While a namespace builds the largest history allowed, in the shape that costs the most
+    to build (a hundred assets whose runs interleave: about a second of work), health and the
     API of another namespace keep answering on a live server: nine answers in ten within
     ANSWER_SECONDS, and none waiting anywhere near the build (a blocked server holds a request
     for the whole build; on a machine busy with other tests an answer may take longer than
     ANSWER_SECONDS, but not a quarter of a build that the same load slows down)."""
+    keys = [f"a{index}" for index in range(100)]
+    generate = [
+        {"asset": key, "runs": MAX_HISTORY_RUNS // 100, "spread_seconds": 86_400 + index}
+        for index, key in enumerate(keys)
+    ]
     largest = {
         "version": 1,
         "seed": 4242,
-        "assets": [{"key": "a"}],
-        "history": {"generate": [{"asset": "a", "runs": MAX_HISTORY_RUNS}]},
+        "assets": [{"key": key} for key in keys],
+        "history": {"generate": generate},
     }
     fake = AssetFake()
     with fake.serve() as url, httpx.Client(base_url=url, timeout=30) as client:

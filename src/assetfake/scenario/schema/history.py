@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from assetfake.domain.config import HistoryGenerate
+from assetfake.scenario.limits import MAX_HISTORY_RUNS
 from assetfake.scenario.schema.fields import (
     AssetKey,
     Headers,
@@ -38,7 +39,7 @@ class HistoryGenerateSpec(Spec, frozen=True, kw_only=True):
     """Bulk history: `runs` runs spread evenly over `spread_seconds` before the start."""
 
     asset: AssetKey
-    runs: Annotated[int, Meta(ge=0, le=10_000_000)]
+    runs: Annotated[int, Meta(ge=0, le=MAX_HISTORY_RUNS)]  # and all entries together too
     succeeded_ratio: Probability = _GENERATED.succeeded_ratio
     spread_seconds: PositiveSeconds = _GENERATED.spread_seconds
 
