@@ -147,3 +147,34 @@ def test_whole_requests_take_no_task_and_the_rest_do(counting: list[object]) -> 
         assert len(counting) == 1, "a body still arriving: uvicorn's road"
         _converse(port, CONVERSATIONS["a slow body (a task)"])
         assert len(counting) == 2, "a slow body is delivered by a task"
+
+
+CUT_SHORT = {
+    "content-length never met": TRIGGER.replace(b"Content-Length: 2", b"Content-Length: 90"),
+    "a bad chunk": TRIGGER.replace(b"Content-Length: 2", b"Transfer-Encoding: chunked").replace(
+        b"\r\n\r\n{}", b"\r\n\r\n2\r\n{}\r\nZZ\r\n"
+    ),
+    "an unterminated chunked body": TRIGGER.replace(
+        b"Content-Length: 2", b"Transfer-Encoding: chunked"
+    ).replace(b"\r\n\r\n{}", b"\r\n\r\n2\r\n{}\r\n"),
+}
+
+
+@pytest.mark.parametrize("data", CUT_SHORT.values(), ids=list(CUT_SHORT))
+def test_a_request_cut_short_in_one_packet_is_journalled_as_aborted(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CONTRACT 7: it changes nothing, and the journal records it as aborted."""
+    monkeypatch.setenv("ASSETFAKE_HTTP", "httptools")
+    fake = AssetFake(SCENARIO)
+    before = fake.state.counts()
+    with fake.serve() as url:
+        _converse(int(url.rsplit(":", 1)[1]), [data])
+        deadline = time.monotonic() + 5
+        while not list(fake.journal) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        entries = list(fake.journal)
+    assert fake.state.counts() == before
+    assert [(e.aborted, e.status, e.operation) for e in entries] == [
+        (True, 0, "triggerAssetMaterialization")
+    ]

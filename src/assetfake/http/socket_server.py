@@ -133,8 +133,8 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
         finally:
             self._reading = False
         deferred, self._deferred = self._deferred, None
-        if deferred is not None and not self.transport.is_closing():
-            super()._start_asgi_task(deferred, self.app)  # its body is still arriving
+        if deferred is not None:  # its body is still arriving, or never will (the app then
+            super()._start_asgi_task(deferred, self.app)  # journals it as aborted)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         if self.answers_directly and self._reading and app is self.app and self._answerable(cycle):
