@@ -1,8 +1,10 @@
 """One of the other fakes: pytest-httpserver answering the two benchmarked routes with fixed
 bytes (the bytes assetfake answers), as a test author would set it up: permanent handlers on
 the paths of any asset key, in its threaded mode (one thread per connection; its default serves
-one connection at a time), its access log off. Its server (werkzeug's) closes every connection
-after one answer (``Connection: close``): bench/load.py opens a new one, as a client would.
+one connection at a time), its access log off, its log of requests cleared every 0.5 s (as
+between tests; it would otherwise hold every request of the run). Its server (werkzeug's)
+closes every connection after one answer (``Connection: close``): bench/load.py opens a new
+one, as a client would.
 
     python bench/httpserver_app.py --page page.json --run run.json [--port 0]
 
@@ -55,7 +57,8 @@ def main() -> int:
         signal.signal(signum, stop)
     server.start()
     print(server.url_for("").rstrip("/"), flush=True)
-    stopped.wait()
+    while not stopped.wait(0.5):
+        server.clear_log()  # as a test's teardown would: the log of every request, let go
     server.stop()
     return 0
 
