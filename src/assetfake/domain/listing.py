@@ -54,15 +54,18 @@ class Lists:
         status: RunStatus | None,
         size: int,
         cursor: Cursor | None,
+        shared: bool = False,
     ) -> Page[Resource]:
-        """Up to ``size`` records of an asset's list older than the cursor, newest first."""
+        """Up to ``size`` records of an asset's list older than the cursor, newest first
+        (``shared``: resources to read and never change, see :meth:`World.list_runs`)."""
         records, more = self._paginator.take(state.layers(kind, status), cursor, size)
         token = None
         if more and records:
             filt = "" if status is None else status.value
             now = self._clock.now_ms()
             token = self._tokens.encode(kind, state.config.key, filt, records[-1].seq, now)
-        return Page(items=self.resources(records), next_page_token=token)
+        items = [r.view(self.memo) for r in records] if shared else self.resources(records)
+        return Page(items=items, next_page_token=token)
 
     def resources(self, records: Iterable[Record]) -> list[Resource]:
         memo = self.memo

@@ -112,6 +112,10 @@ class RunRecord(msgspec.Struct, gc=False, eq=False):
             return self.build(memo)
         return msgspec.structs.replace(memo.finished_run(self), tags=dict(self.tags))
 
+    def view(self, memo: ResourceMemo) -> Run:
+        """The resource to read and never change (it may be the memo's own)."""
+        return memo.finished_run(self) if self.status.terminal else self.build(memo)
+
     def build(self, memo: ResourceMemo) -> Run:
         status = self.status
         return Run(  # positional, in the wire order of resources.Run
@@ -143,6 +147,10 @@ class MaterializationRecord(msgspec.Struct, gc=False, eq=False):
     def __post_init__(self) -> None:
         if not self.tags:
             self.tags = NO_TAGS
+
+    def view(self, memo: ResourceMemo) -> Materialization:
+        """The resource to read and never change (the memo's own)."""
+        return memo.materialization(self)
 
     def resource(self, memo: ResourceMemo) -> Materialization:
         return msgspec.structs.replace(  # the client may change its metadata and tags
@@ -228,6 +236,10 @@ class BackfillRecord:
         if old is not None:
             self.counts[COUNT_BUCKET[old]] -= 1
         self.counts[COUNT_BUCKET[new]] += 1
+
+    def view(self, memo: ResourceMemo) -> Backfill:
+        """A backfill changes while it runs: its view is a fresh resource."""
+        return self.resource(memo)
 
     def resource(self, memo: ResourceMemo) -> Backfill:
         return Backfill(

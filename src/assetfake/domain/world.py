@@ -50,8 +50,14 @@ class World:
         status: RunStatus | None = None,
         max_results: int | None = None,
         page_token: str | None = None,
+        *,
+        shared: bool = False,
     ) -> Page[Run]:
-        return cast("Page[Run]", self._page("runs", asset_key, status, max_results, page_token))
+        """A page of the asset's runs. Each resource is the caller's to change, unless
+        ``shared``: then a finished run's resource may be the world's own, to read (encode)
+        and never change — what the HTTP layer does, without a copy per run."""
+        page = self._page("runs", asset_key, status, max_results, page_token, shared)
+        return cast("Page[Run]", page)
 
     def list_backfills(
         self,
@@ -59,14 +65,22 @@ class World:
         status: RunStatus | None = None,
         max_results: int | None = None,
         page_token: str | None = None,
+        *,
+        shared: bool = False,
     ) -> Page[Backfill]:
-        page = self._page("backfills", asset_key, status, max_results, page_token)
+        page = self._page("backfills", asset_key, status, max_results, page_token, shared)
         return cast("Page[Backfill]", page)
 
     def list_materializations(
-        self, asset_key: str, max_results: int | None = None, page_token: str | None = None
+        self,
+        asset_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        *,
+        shared: bool = False,
     ) -> Page[Materialization]:
-        page = self._page("materializations", asset_key, None, max_results, page_token)
+        """A page of the asset's materializations (``shared``: as :meth:`list_runs`)."""
+        page = self._page("materializations", asset_key, None, max_results, page_token, shared)
         return cast("Page[Materialization]", page)
 
     def get_backfill(self, asset_key: str, backfill_id: str) -> Backfill:
@@ -246,11 +260,12 @@ class World:
         status: RunStatus | None,
         max_results: int | None,
         page_token: str | None,
+        shared: bool = False,
     ) -> Page[Run | Backfill | Materialization]:
         self.catch_up()
         size = self._lists.size(max_results)  # checks in this order: size, token, asset
         cursor = self._lists.cursor(kind, asset_key, status, page_token)
-        return self._lists.page(kind, self._asset(asset_key), status, size, cursor)
+        return self._lists.page(kind, self._asset(asset_key), status, size, cursor, shared)
 
     def _every(self, asset_key: str | None, kind: Kind) -> list[Record]:
         states = [self._asset(asset_key)] if asset_key is not None else list(self._assets.values())

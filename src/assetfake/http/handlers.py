@@ -107,19 +107,23 @@ def trigger_request(operation: Operation, call: Call) -> Write[TriggerBody]:
 
 
 def list_runs(world: World, call: Call, q: ListQuery) -> Reply:
-    page = world.list_runs(call.route.asset_key, q.status, q.max_results, q.page_token)
+    page = world.list_runs(call.route.asset_key, q.status, q.max_results, q.page_token, shared=True)
     seen = tuple([(run.id, _TEXT[run.status]) for run in page.items])
     return Reply(LIST_RUNS.success, msgspec.json.encode(page), seen=seen)
 
 
 def list_backfills(world: World, call: Call, q: ListQuery) -> Reply:
-    page = world.list_backfills(call.route.asset_key, q.status, q.max_results, q.page_token)
+    page = world.list_backfills(
+        call.route.asset_key, q.status, q.max_results, q.page_token, shared=True
+    )
     seen = tuple([(backfill.id, _TEXT[backfill.status]) for backfill in page.items])
     return Reply(LIST_BACKFILLS.success, msgspec.json.encode(page), seen=seen)
 
 
 def list_materializations(world: World, call: Call, q: ListQuery) -> Reply:
-    page = world.list_materializations(call.route.asset_key, q.max_results, q.page_token)
+    page = world.list_materializations(
+        call.route.asset_key, q.max_results, q.page_token, shared=True
+    )
     return Reply(LIST_MATERIALIZATIONS.success, msgspec.json.encode(page))
 
 
