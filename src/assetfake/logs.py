@@ -90,11 +90,15 @@ def text_line(time_text: str, level: str, message: str, context: Mapping[str, ob
     known = set(words)
     parts = [time_text, level, message]
     for name, value in context.items():
-        text = str(value)
-        pair = f"{name}={_quoted(text)}"
+        text = value if type(value) is str else str(value)
+        if text.isprintable():  # the common case, without a call to _quoted or _printable
+            shown = text
+            plain = text and " " not in text and '"' not in text and "=" not in text
+            pair = f"{name}={text}" if plain else f"{name}={json.dumps(text)}"
+        else:
+            shown, pair = _printable(text), f"{name}={json.dumps(text)}"
         if pair in known:
             continue
-        shown = _printable(text)
         if shown and (shown in known or _starts_a_word(shown + "?", message, words)):
             continue
         parts.append(pair)
