@@ -14,6 +14,11 @@ class RunStatus(str, Enum):
     CANCELING = "CANCELING"
     CANCELED = "CANCELED"
 
+    #: Hashed as its text, in C: Enum's own ``__hash__`` (``hash(self._name_)``, the same
+    #: number, since each name is its value) is a Python call, and statuses key hot dicts and
+    #: sets (every resource asks ``terminal``).
+    __hash__ = str.__hash__
+
     @property
     def terminal(self) -> bool:
         return self in TERMINAL

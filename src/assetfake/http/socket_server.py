@@ -185,11 +185,12 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
             *self.server_state.default_headers,
             *reply_headers(outcome.reply, outcome.request_id, outcome.marks),
         ]
+        names = b"".join([name for name, _ in headers])  # one search each, not one a header
+        if HEADER_RE.search(names) or HEADER_VALUE_RE.search(b"".join([v for _, v in headers])):
+            return None
         content = [STATUS_LINE[outcome.reply.status]]
         closes = False
         for name, value in headers:
-            if HEADER_RE.search(name) or HEADER_VALUE_RE.search(value):
-                return None
             if name == b"connection" and b"close" in [t.strip().lower() for t in value.split(b",")]:
                 cycle.keep_alive, closes = False, True
             content.extend((name, b": ", value, b"\r\n"))
