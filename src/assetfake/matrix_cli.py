@@ -7,14 +7,8 @@ import argparse
 import math
 import sys
 
-from assetfake.cli import (
-    CHECK_FAILED,
-    _cannot_load,
-    _Parser,
-    _usage_error,
-    clock_speed,
-    seed_number,
-)
+from assetfake.cli import CHECK_FAILED, _cannot_load, _Parser, _usage_error
+from assetfake.cli_values import clock_speed, seed_number
 from assetfake.library_runs import worlds_of
 from assetfake.matrix import DEFAULT_SPEED, DEFAULT_TIMEOUT, MatrixOptions, ProcessEnd, run_matrix
 from assetfake.report_card import Cell, write_card

@@ -29,13 +29,14 @@ _CUT_SHORT = "peer closed connection without sending complete message body"
 
 def api_request(request: httpx.Request, body: bytes) -> ApiRequest:
     url = request.url
+    too_large = len(body) > MAX_BODY
     return ApiRequest(
-        method=request.method,
-        raw_path=url.raw_path.split(b"?", 1)[0].decode("latin-1"),
-        query=url.query.decode("latin-1"),
-        headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers.raw},
-        body=body if len(body) <= MAX_BODY else b"",
-        too_large=len(body) > MAX_BODY,
+        request.method,
+        url.raw_path.partition(b"?")[0].decode("latin-1"),
+        url.query.decode("latin-1"),
+        {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers.raw},
+        b"" if too_large else body,
+        too_large=too_large,
     )
 
 
@@ -89,12 +90,20 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
 
 
 def _response(outcome: Outcome, request: httpx.Request) -> httpx.Response:
+    reply = outcome.reply
+    if outcome.network is None and (outcome.fault is None or not outcome.fault.respond.network):
+        # The common case, an answer that arrives whole: its body as one piece.
+        headers = reply_headers(reply, outcome.request_id, outcome.marks)
+        return httpx.Response(
+            reply.status, headers=headers, stream=httpx.ByteStream(reply.body), request=request
+        )
     if outcome.network in ("empty", "truncated", "stall"):
         headers = promised_headers(outcome)
     else:
-        headers = reply_headers(outcome.reply, outcome.request_id, outcome.marks)
-    status = outcome.reply.status
-    return httpx.Response(status, headers=headers, stream=_Body(outcome, request), request=request)
+        headers = reply_headers(reply, outcome.request_id, outcome.marks)
+    return httpx.Response(
+        reply.status, headers=headers, stream=_Body(outcome, request), request=request
+    )
 
 
 class SyncASGITransport(httpx.BaseTransport):

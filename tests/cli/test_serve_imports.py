@@ -79,3 +79,34 @@ def test_every_public_name_is_the_object_its_module_defines() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchName"):
         assetfake.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_serve_moves_what_it_built_out_of_the_collectors_sight_before_serving() -> None:
+    """A full collection under load walks only what the requests added (issue 11, p99): the
+    app, its template and the modules are frozen before the server runs."""
+    code = "\n".join(
+        [
+            "import gc, sys",
+            "import assetfake.http.socket_server as socket_server",
+            "real = socket_server.server_for",
+            "def server_for(*args, **kwargs):",
+            "    server = real(*args, **kwargs)",
+            "    def run(sockets=None):",
+            "        app = server.config.app",
+            "        seen = any(o is app for o in gc.get_objects())",
+            "        print(gc.get_freeze_count(), len(gc.get_objects()), seen, flush=True)",
+            "    server.run = run",
+            "    return server",
+            "socket_server.server_for = server_for",
+            "from assetfake.cli import main",
+            "sys.exit(main(['serve', '--port', '0', '--log-level', 'error']))",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    url, counts = done.stdout.splitlines()[:2]
+    assert url.startswith("http://")
+    frozen, visible, app_visible = counts.split()
+    assert app_visible == "False"
+    assert int(frozen) > 10 * int(visible)
