@@ -134,12 +134,22 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
             self._reading = False
         deferred, self._deferred = self._deferred, None
         if deferred is not None:  # its body is still arriving, or never will (the app then
-            super()._start_asgi_task(deferred, self.app)  # journals it as aborted)
+            self._start_task(deferred, self.app)  # journals it as aborted)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        if self._reading and self.transport.is_closing():
+            # parsed behind an answer that closed the connection, or after a write to a gone
+            # client failed: never run (uvicorn drops its queue with the connection)
+            return
         if self.answers_directly and self._reading and app is self.app and self._answerable(cycle):
             self._deferred = cycle  # answered by on_message_complete if it arrives whole
             return
+        self._start_task(cycle, app)
+
+    def _start_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        """uvicorn's road. The request is in flight: the keep-alive timer that a direct answer
+        before it may have armed is stopped (uvicorn arms it only on an idle connection)."""
+        self._unset_keepalive_if_required()
         super()._start_asgi_task(cycle, app)
 
     def _answerable(self, cycle: RequestResponseCycle) -> bool:
@@ -148,6 +158,7 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
             self._assets_app is not None
             and scope["method"] != "HEAD"
             and not cycle.waiting_for_100_continue
+            and not self.flow.write_paused  # a client not reading: uvicorn's send drains
         )
 
     def on_message_complete(self) -> None:
@@ -164,13 +175,17 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
         body = bytes(cycle.body)
         request = request_of(scope, headers, body, True, len(body) > MAX_BODY)
         if app is None or declares_too_large(headers) or not app.answers_on_loop(request):
-            super()._start_asgi_task(cycle, self.app)
+            self._start_task(cycle, self.app)
             return
-        outcome = app.respond(request, self.connection_state)
-        response = None if needs_the_loop(outcome) else self._whole(outcome, cycle)
+        try:
+            outcome = app.respond(request, self.connection_state)
+            response = None if needs_the_loop(outcome) else self._whole(outcome, cycle)
+        except Exception as error:  # a bug of ours: uvicorn's 500, its log line, the close
+            self._start_task(cycle, cast(Any, _raising(error)))
+            return
         if response is None:
             _hand_over(scope, self.transport, self.connection_state)
-            super()._start_asgi_task(cycle, cast(Any, _delivering(outcome)))
+            self._start_task(cycle, cast(Any, _delivering(outcome)))
             return
         cycle.response_started = cycle.response_complete = True
         self.transport.write(response)
@@ -237,10 +252,23 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
 
 
 def _delivering(outcome: Outcome) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """An ASGI app that delivers an outcome already decided (the request is not run again)."""
+    """An ASGI app that delivers an outcome already decided (the request is not run again).
+    It takes the request's body first, as the app does: uvicorn then reads on, so that what
+    the client sends meanwhile is read (a close with unread bytes would be a reset)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
         await deliver(outcome, scope, receive, send)
+
+    return app
+
+
+def _raising(error: Exception) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """An ASGI app that raises ``error``: uvicorn logs it and answers its 500, as when the app
+    itself raises on its road."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise error
 
     return app
 
