@@ -22,6 +22,7 @@ from typing import IO
 import pytest
 from edge_conversations import (
     GET,
+    ROADS,
     SCENARIO,
     TRIGGER,
     answers_of,
@@ -37,8 +38,6 @@ from assetfake.domain.timestamps import to_datetime
 from assetfake.http import journal
 from assetfake.logs import instant_text
 from assetfake.server import LiveServer
-
-ROADS = ["direct", "uvicorn"]
 
 
 @pytest.mark.parametrize("road", ROADS)
