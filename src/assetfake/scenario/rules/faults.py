@@ -90,7 +90,7 @@ def _check_respond(
                 "down the real answer)",
             )
         return
-    _check_header_names(respond.headers, (*location, "headers"), report)
+    _check_header_names(respond.headers, (*location, "headers"), report, answer=True)
     for name, value in respond.headers.items():
         if not _HEADER_VALUE.match(value):
             report(
@@ -146,10 +146,25 @@ def _check_status(
             return
 
 
-def _check_header_names(headers: dict[str, str], location: Location, report: Report) -> None:
+#: Headers that frame the answer: the fake's server writes its own (a second one would make
+#: the answer ambiguous, RFC 9112 6.3), so a fault may not set them.
+_FRAMING = frozenset({"content-length", "transfer-encoding"})
+
+
+def _check_header_names(
+    headers: dict[str, str], location: Location, report: Report, answer: bool = False
+) -> None:
+    """Valid names; for the headers of an answer (``answer``), none that frames it."""
     for name in headers:
         if not _HEADER_NAME.match(name):
             report((*location, name), f"{name!r} is not a valid HTTP header name", at_key=True)
+        elif answer and name.lower() in _FRAMING:
+            report(
+                (*location, name),
+                f"{name} frames the answer and the fake's server writes its own; leave it out "
+                "(a body's length follows from respond.body)",
+                at_key=True,
+            )
 
 
 def _bad_status(status: int | None, who: str) -> str:
