@@ -24,6 +24,7 @@ NOT_FOR_SERVE = {
     "assetfake.matrix",
     "assetfake.matrix_cli",
     "assetfake.verify.engine",
+    "assetfake.http.dashboard",  # the pages: imported when one is served
 }
 
 

@@ -21,7 +21,6 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 from assetfake.http.asgi import Receive, Scope, Send
-from assetfake.http.dashboard import landing_page
 from assetfake.http.delivery import connection_of, deliver, send_reply
 from assetfake.http.exchange import ApiRequest, ConnectionState, Outcome
 from assetfake.http.handlers import HANDLERS, Handler
@@ -105,6 +104,8 @@ class AssetsApp:
         if path == "/" and request.method == "GET":  # a person's first look: not journalled
             with self.namespaces.default.lock:
                 request_id = self.namespaces.default.next_request_id()
+            from assetfake.http.dashboard import landing_page  # pages only, on first use
+
             page = landing_page(self.namespaces, control=self.control is not None)
             return Outcome(page, request_id)
         namespace = self.namespaces.get(name)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from assetfake.domain.errors import DomainError
-from assetfake.http import dashboard
 from assetfake.http.guards import issued_credential
 from assetfake.http.inspection import clock_view, fault_views, journal_item, state_view
 from assetfake.http.namespaces import Namespace, Namespaces, WorldTemplate
@@ -24,6 +24,9 @@ from assetfake.http.openapi import control_openapi_json
 from assetfake.http.policy import FaultRule
 from assetfake.http.problems import HTTPProblem
 from assetfake.http.replies import Reply, error_reply, problem_reply
+
+if TYPE_CHECKING:
+    from assetfake.http.dashboard import Verdicts
 
 #: (body, ``?name=``) -> template: a body in JSON or YAML, or a scenario named (body empty)
 TemplateLoader = Callable[[bytes, str | None], WorldTemplate]
@@ -48,8 +51,16 @@ class ControlAPI:
     load_template: TemplateLoader
     load_fault: FaultLoader
     verify: Verifier | None = None
-    #: The verdicts the dashboard shows, recomputed no more often than they can afford.
-    verdicts: dashboard.Verdicts = field(default_factory=dashboard.Verdicts)
+    #: The verdicts the dashboard shows, recomputed no more often than they can afford (made
+    #: with the first page: the dashboard is imported only when a page is served).
+    _verdicts: Verdicts | None = field(default=None, repr=False)
+
+    def verdicts(self) -> Verdicts:
+        from assetfake.http.dashboard import Verdicts
+
+        if self._verdicts is None:
+            self._verdicts = Verdicts()
+        return self._verdicts
 
     async def __call__(
         self,
@@ -228,15 +239,21 @@ def _verify(api: ControlAPI, call: ControlCall) -> Reply:
 
 
 def _ui(api: ControlAPI, call: ControlCall) -> Reply:
+    from assetfake.http import dashboard  # pages only: not imported by a server that serves none
+
     base = dashboard.prefix_of(call.ns.name, call.is_named)
-    return dashboard.namespace_page(call.ns, base, api.verify, api.verdicts)
+    return dashboard.namespace_page(call.ns, base, api.verify, api.verdicts())
 
 
 def _ui_stamp(api: ControlAPI, call: ControlCall) -> Reply:
+    from assetfake.http import dashboard
+
     return dashboard.stamp_reply(call.ns)
 
 
 def _ui_namespaces(api: ControlAPI, call: ControlCall) -> Reply:
+    from assetfake.http import dashboard
+
     return dashboard.namespace_index(call.namespaces)
 
 

@@ -195,7 +195,8 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
 
     def _whole(self, outcome: Outcome, cycle: RequestResponseCycle) -> bytes | None:
         """The whole answer as uvicorn would write it, or None when a header is one uvicorn
-        refuses (it then answers its own 500, on the ASGI road)."""
+        refuses (on the ASGI road it then closes the connection without an answer; the
+        scenario format already refuses such values)."""
         headers = [
             *self.server_state.default_headers,
             *reply_headers(outcome.reply, outcome.request_id, outcome.marks),
