@@ -6,11 +6,11 @@ request and response details, the fault rules as written with their counts, and 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from control_support import SMALL, Send
 
@@ -177,7 +177,7 @@ def test_the_remote_journal_decodes_into_the_same_entries() -> None:
         client.get("/assets/nowhere/runs?max_results=2")
         with RemoteFake(url) as remote:
             decoded = remote.journal
-    local = [dataclasses.replace(entry, credential=None) for entry in fake.journal]
+    local = [msgspec.structs.replace(entry, credential=None) for entry in fake.journal]
     assert decoded == local
     assert all(entry.details is not None for entry in decoded)
     assert decoded[1].details is not None and decoded[1].details.request_body == b"\xff\x00"

@@ -6,8 +6,9 @@ import hashlib
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from assetfake.domain.timestamps import to_datetime
 from assetfake.http.exchange import ApiRequest, Outcome
@@ -20,9 +21,10 @@ BODY_KEPT = 64 * 1024
 REDACTED = "[redacted]"
 
 
-@dataclass(frozen=True, slots=True)
-class Details:
-    """What a person reading the journal wants to see of one exchange."""
+class Details(msgspec.Struct, frozen=True, gc=False):
+    """What a person reading the journal wants to see of one exchange. Untracked by the cycle
+    collector (``gc=False``; it holds only strings, bytes, numbers and tuples of them): a
+    journal holds thousands, and a server under load would have every collection walk them."""
 
     request_headers: tuple[tuple[str, str], ...]  # lower-case names; Authorization redacted
     request_body: bytes  # at most BODY_KEPT bytes
@@ -36,8 +38,10 @@ class Details:
         return self.request_size > len(self.request_body)
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
+class JournalEntry(msgspec.Struct, frozen=True, gc=False):
+    """One request as the journal keeps it; untracked by the cycle collector, as
+    :class:`Details` (nothing in it can be part of a reference cycle)."""
+
     operation: str | None  # None for a path that routed nowhere
     method: str
     path: str  # the raw path, still percent-encoded, without the namespace prefix
