@@ -42,7 +42,8 @@ ScenarioSource = str | os.PathLike[str] | Mapping[str, object] | Scenario | None
 BASE_URL = "http://assetfake"
 #: How many scenarios loaded through the control API keep their built template.
 TEMPLATE_CACHE = 16
-#: How many runs of history those templates hold together, at most (about 300 MB).
+#: How many runs of history those templates hold together, at most (history is stored as
+#: columns: a million generated runs take about 10-60 MB, depending on their shape).
 TEMPLATE_CACHE_RUNS = MAX_HISTORY_RUNS
 
 

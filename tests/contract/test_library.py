@@ -169,8 +169,8 @@ def test_the_cli_lists_every_scenario_with_its_description(
 
 
 def test_large_history_is_large() -> None:
-    # It loads in about 1.5 s on a quiet machine (History.build); not gated here, as times are
-    # not gated anywhere in the test suite.
+    # It loads in a few hundredths of a second (History.build stores columns); not gated
+    # here, as times are not gated anywhere in the test suite.
     counts = _fake("large-history").state.counts()
     assert counts["runs"] >= 100_000
     assert counts["materializations"] > 0
