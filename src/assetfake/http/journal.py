@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections import deque
@@ -123,16 +124,8 @@ def details_of(request: ApiRequest, outcome: Outcome) -> Details:
 _EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
 
 
-#: The instant of the last entry, as (ms, datetime): many requests arrive in the same
-#: millisecond. One reference, read and replaced whole (threads share it).
-_last_instant = [(0, to_datetime(0))]
-
-
-def _instant(ms: int) -> datetime:
-    last = _last_instant[0]
-    if last[0] != ms:
-        last = _last_instant[0] = (ms, to_datetime(ms))
-    return last[1]
+#: The instant of an entry: many requests arrive in the same millisecond.
+_instant = functools.lru_cache(maxsize=1)(to_datetime)
 
 
 def _seconds(value: str | None) -> float | None:

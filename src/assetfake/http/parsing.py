@@ -5,6 +5,7 @@ Every problem here is a 400 with a stable ``code``; nothing a client sends raise
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import msgspec
 from assetfake.domain.selection import PartitionSelection
 from assetfake.domain.status import ALL_STATUSES, RunStatus
 from assetfake.http.problems import HTTPProblem
-from assetfake.operations import Body, Operation
+from assetfake.operations import OPERATIONS, Body, Operation
 
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -44,23 +45,15 @@ def bad(code: str, detail: str) -> HTTPProblem:
     return HTTPProblem(400, code, detail)
 
 
-#: Queries already parsed, by operation and query string (a pure function), bounded: cleared
-#: when full. Problems are never kept.
-_PARSED: dict[tuple[str, str], ListQuery] = {}
-_PARSED_LIMIT = 4096
-
-
 def parse_query(operation: Operation, query_string: str) -> ListQuery:
     """The list parameters; parameters the operation does not take are refused (they are
     usually a client typo)."""
-    key = (operation.operation_id, query_string)
-    parsed = _PARSED.get(key)
-    if parsed is None:
-        parsed = _parse_query(operation, query_string)
-        if len(_PARSED) >= _PARSED_LIMIT:
-            _PARSED.clear()
-        _PARSED[key] = parsed
-    return parsed
+    return _parsed(operation.operation_id, query_string)
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of the operation and the query string
+def _parsed(operation_id: str, query_string: str) -> ListQuery:
+    return _parse_query(OPERATIONS[operation_id], query_string)
 
 
 def _parse_query(operation: Operation, query_string: str) -> ListQuery:

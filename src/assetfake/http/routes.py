@@ -6,6 +6,7 @@ and earns a 404 that says how to encode the key (a common client bug).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -45,21 +46,11 @@ def split_namespace(raw_path: str) -> tuple[str | None, str]:
     return None, raw_path
 
 
-#: Routes already resolved (a pure function of method and path; a client asks for the same
-#: few paths again and again), bounded: cleared when full. Problems are never kept.
-_RESOLVED: dict[tuple[str, str], Route] = {}
-_RESOLVED_LIMIT = 4096
-
-
+@functools.lru_cache(maxsize=4096)  # a pure function; a client asks for the same few paths
 def route(method: str, raw_path: str) -> Route:
-    """Resolve an API request, or raise the 404/405/400 ``HTTPProblem`` it deserves."""
-    found = _RESOLVED.get((method, raw_path))
-    if found is None:
-        found = _resolve(method, raw_path)
-        if len(_RESOLVED) >= _RESOLVED_LIMIT:
-            _RESOLVED.clear()
-        _RESOLVED[method, raw_path] = found
-    return found
+    """Resolve an API request, or raise the 404/405/400 ``HTTPProblem`` it deserves (a problem
+    is never cached: lru_cache keeps results only)."""
+    return _resolve(method, raw_path)
 
 
 def _resolve(method: str, raw_path: str) -> Route:
