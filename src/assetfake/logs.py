@@ -17,6 +17,7 @@ sequence) are written as escapes, so that a request cannot forge or garble a lin
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -41,11 +42,6 @@ def record_time(record: logging.LogRecord) -> str:
     return instant_text(record.created)
 
 
-#: The last second formatted, as (second, its text): a server writes many lines a second.
-#: One reference, read and replaced whole (threads share it).
-_last_second: list[tuple[float, str]] = [(math.nan, "")]
-
-
 def instant_text(created: float) -> str:
     """A POSIX time as ``2024-06-01T12:00:00.123Z``: what ``datetime.fromtimestamp`` makes of
     it (microseconds rounded half to even, then truncated to milliseconds), the date and time
@@ -54,11 +50,12 @@ def instant_text(created: float) -> str:
     micros = round((created - whole) * 1e6)
     if micros >= 1_000_000:
         whole, micros = whole + 1, micros - 1_000_000
-    last = _last_second[0]
-    if last[0] != whole:
-        moment = datetime.fromtimestamp(whole, tz=timezone.utc)
-        last = _last_second[0] = (whole, moment.strftime("%Y-%m-%dT%H:%M:%S."))
-    return f"{last[1]}{micros // 1000:03d}Z"
+    return f"{_second_text(whole)}{micros // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=1)  # a server writes many lines a second
+def _second_text(whole: int) -> str:
+    return datetime.fromtimestamp(whole, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
 def record_context(record: logging.LogRecord) -> dict[str, object]:
@@ -90,15 +87,11 @@ def text_line(time_text: str, level: str, message: str, context: Mapping[str, ob
     known = set(words)
     parts = [time_text, level, message]
     for name, value in context.items():
-        text = value if type(value) is str else str(value)
-        if text.isprintable():  # the common case, without a call to _quoted or _printable
-            shown = text
-            plain = text and " " not in text and '"' not in text and "=" not in text
-            pair = f"{name}={text}" if plain else f"{name}={json.dumps(text)}"
-        else:
-            shown, pair = _printable(text), f"{name}={json.dumps(text)}"
+        text = str(value)
+        pair = f"{name}={_quoted(text)}"
         if pair in known:
             continue
+        shown = _printable(text)
         if shown and (shown in known or _starts_a_word(shown + "?", message, words)):
             continue
         parts.append(pair)
@@ -164,8 +157,7 @@ class ServerLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
         created: float | None = None,
     ) -> None:
         """An INFO line of ``logger`` with ``context`` (fields not ``None``, in the order of
-        :data:`CONTEXT_FIELDS`), made at
-        ``created`` (a POSIX time; now when not given)."""
+        :data:`CONTEXT_FIELDS`), made at ``created`` (a POSIX time; now when not given)."""
         when = instant_text(time.time() if created is None else created)
         if self.log_format == "json":
             fields = json_fields(when, "INFO", logger, message, context)
