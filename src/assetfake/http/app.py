@@ -235,7 +235,7 @@ async def read_request(scope: Scope, receive: Receive) -> ApiRequest:
         if not message.get("more_body", False):
             complete = True
             break
-    return request_of(scope, headers, b"".join(chunks), complete, unread or size > MAX_BODY)
+    return request_of(scope, headers, b"".join(chunks), complete, size > MAX_BODY)
 
 
 def request_headers(scope: Scope) -> dict[str, str]:
@@ -252,7 +252,9 @@ def declares_too_large(headers: Mapping[str, str]) -> bool:
 def request_of(
     scope: Scope, headers: dict[str, str], body: bytes, complete: bool, too_large: bool
 ) -> ApiRequest:
-    """The :class:`ApiRequest` of a scope whose body was read (as far as it arrived)."""
+    """The :class:`ApiRequest` of a scope whose body was read as far as it arrived
+    (``too_large``: it went past :data:`MAX_BODY`); a body whose Content-Length promised more
+    than that is left unread."""
     unread = declares_too_large(headers)
     return ApiRequest(
         method=scope["method"],

@@ -9,9 +9,10 @@ a verifier (without one, ``GET /_fake/verify`` is a 404).
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -51,16 +52,14 @@ class ControlAPI:
     load_template: TemplateLoader
     load_fault: FaultLoader
     verify: Verifier | None = None
-    #: The verdicts the dashboard shows, recomputed no more often than they can afford (made
-    #: with the first page: the dashboard is imported only when a page is served).
-    _verdicts: Verdicts | None = field(default=None, repr=False)
 
+    @functools.cached_property
     def verdicts(self) -> Verdicts:
+        """The verdicts the dashboard shows, recomputed no more often than they can afford
+        (made with the first page: the dashboard is imported only when a page is served)."""
         from assetfake.http.dashboard import Verdicts
 
-        if self._verdicts is None:
-            self._verdicts = Verdicts()
-        return self._verdicts
+        return Verdicts()
 
     async def __call__(
         self,
@@ -242,7 +241,7 @@ def _ui(api: ControlAPI, call: ControlCall) -> Reply:
     from assetfake.http import dashboard  # pages only: not imported by a server that serves none
 
     base = dashboard.prefix_of(call.ns.name, call.is_named)
-    return dashboard.namespace_page(call.ns, base, api.verify, api.verdicts())
+    return dashboard.namespace_page(call.ns, base, api.verify, api.verdicts)
 
 
 def _ui_stamp(api: ControlAPI, call: ControlCall) -> Reply:

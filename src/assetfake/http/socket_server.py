@@ -24,7 +24,7 @@ from uvicorn.protocols.http.httptools_impl import (
     RequestResponseCycle,
 )
 
-from assetfake.http.app import MAX_BODY, AssetsApp, declares_too_large, request_headers, request_of
+from assetfake.http.app import MAX_BODY, AssetsApp, request_headers, request_of
 from assetfake.http.asgi import Receive, Scope, Send
 from assetfake.http.delivery import (
     CONNECTION_EXTENSION,
@@ -174,7 +174,7 @@ class FaultableHttpToolsProtocol(HttpToolsProtocol):
         headers = request_headers(scope)
         body = bytes(cycle.body)
         request = request_of(scope, headers, body, True, len(body) > MAX_BODY)
-        if app is None or declares_too_large(headers) or not app.answers_on_loop(request):
+        if app is None or request.unread or not app.answers_on_loop(request):
             self._start_task(cycle, self.app)
             return
         try:
