@@ -167,15 +167,9 @@ class History:
         made = self._made_mats.get(seq)
         if made is None:
             run = self.run_record(self._mat_runs[seq - self._first_mat])
-            made = MaterializationRecord(
-                seq,
-                ids.make_id(ids.MATERIALIZATION, self._tag, seq),
-                run.asset,
-                run.id,
-                run.partition,
-                run.ended_ms if run.ended_ms is not None else run.created_ms,
-                self._metadata[run.asset],
-                dict(run.tags),
+            ended = run.ended_ms if run.ended_ms is not None else run.created_ms
+            made = MaterializationRecord.of_run(
+                seq, self._tag, run, ended, self._metadata[run.asset]
             )
             _keep(self._made_mats, seq, made)
         return made

@@ -132,16 +132,7 @@ class Lifecycle:
 
     def _materialize(self, state: AssetState, run: RunRecord, at: int) -> None:
         seq = self._next_seq()
-        mat = MaterializationRecord(
-            seq,
-            ids.make_id(ids.MATERIALIZATION, self._tag, seq),
-            run.asset,
-            run.id,
-            run.partition,
-            at,
-            state.config.metadata,
-            dict(run.tags),
-        )
+        mat = MaterializationRecord.of_run(seq, self._tag, run, at, state.config.metadata)
         self.materializations_by_id[mat.id] = mat
         state.materializations.add(mat)
 

@@ -148,6 +148,15 @@ class MaterializationRecord(msgspec.Struct, gc=False, eq=False):
         if not self.tags:
             self.tags = NO_TAGS
 
+    @classmethod
+    def of_run(
+        cls, seq: int, tag: str, run: RunRecord, at_ms: int, metadata: Mapping[str, object]
+    ) -> MaterializationRecord:
+        """The materialization a SUCCEEDED run made at ``at_ms`` (its id from ``seq``; its
+        asset, partition and tags the run's)."""
+        mat_id = ids.make_id(ids.MATERIALIZATION, tag, seq)
+        return cls(seq, mat_id, run.asset, run.id, run.partition, at_ms, metadata, dict(run.tags))
+
     def view(self, memo: ResourceMemo) -> Materialization:
         """The resource to read and never change (the memo's own)."""
         return memo.materialization(self)
