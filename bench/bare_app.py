@@ -8,7 +8,6 @@ Prints its URL on the first line of stdout, like ``assetfake serve``.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import signal
 import socket
@@ -18,6 +17,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from served_bodies import parse_served
 
 
 def fast_stack() -> tuple[str, str]:
@@ -62,23 +63,17 @@ def _listening(host: str, port: int) -> socket.socket:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--page", required=True, help="file with the body of GET .../runs")
-    parser.add_argument("--run", required=True, help="file with the body of POST .../materialize")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args()
+    served = parse_served()
     import uvicorn
 
-    with open(args.page, "rb") as page, open(args.run, "rb") as run:
-        app = bare_app(page.read(), run.read())
+    app = bare_app(served.page, served.run)
     config = uvicorn.Config(
         app, loop="auto", http="auto", access_log=False, log_level="warning", lifespan="off"
     )
     server = uvicorn.Server(config)
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, server.handle_exit)
-    sock = _listening(args.host, args.port)
+    sock = _listening(served.host, served.port)
     host, port = sock.getsockname()[:2]
     print(f"http://{host}:{port}", flush=True)
     server.run(sockets=[sock])

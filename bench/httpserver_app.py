@@ -13,7 +13,6 @@ Prints its URL on the first line of stdout, like ``assetfake serve``; serves unt
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
 import signal
@@ -22,6 +21,8 @@ import threading
 from types import FrameType
 
 from pytest_httpserver import HTTPServer
+
+from served_bodies import parse_served
 
 PAGE_ROUTE = re.compile(r"^/assets/[^/]+/runs$")
 TRIGGER_ROUTE = re.compile(r"^/assets/[^/]+/materialize$")
@@ -39,15 +40,9 @@ def configured(page: bytes, run: bytes, host: str, port: int) -> HTTPServer:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--page", required=True, help="file with the body of GET .../runs")
-    parser.add_argument("--run", required=True, help="file with the body of POST .../materialize")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args()
+    served = parse_served()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    with open(args.page, "rb") as page, open(args.run, "rb") as run:
-        server = configured(page.read(), run.read(), args.host, args.port)
+    server = configured(served.page, served.run, served.host, served.port)
     stopped = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
