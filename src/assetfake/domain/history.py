@@ -30,7 +30,7 @@ from typing import Generic, TypeVar
 from assetfake.domain import ids
 from assetfake.domain.config import HistoryRun, WorldConfig
 from assetfake.domain.history_entries import Generated, Timing
-from assetfake.domain.records import MaterializationRecord, RunRecord
+from assetfake.domain.records import MaterializationRecord, RunRecord, remember
 from assetfake.domain.status import RunStatus
 from assetfake.domain.timestamps import seconds_to_ms
 
@@ -159,7 +159,7 @@ class History:
             entry = entries[index]
             run_id = ids.make_id(ids.RUN, self._tag, seq)
             made = entry.record(seq, run_id, position - entry.offset)
-            _keep(self._made_runs, seq, made)
+            remember(self._made_runs, seq, made, MADE)
         return made
 
     def materialization(self, seq: int) -> MaterializationRecord:
@@ -171,21 +171,12 @@ class History:
             made = MaterializationRecord.of_run(
                 seq, self._tag, run, ended, self._metadata[run.asset]
             )
-            _keep(self._made_mats, seq, made)
+            remember(self._made_mats, seq, made, MADE)
         return made
 
 
-_R = TypeVar("_R", RunRecord, MaterializationRecord)
-
 #: How many records of each kind a history keeps once made (a page read again makes none).
 MADE = 4096
-
-
-def _keep(made: dict[int, _R], seq: int, record: _R) -> None:
-    """Remember a record made; when full, start again empty (as ``ResourceMemo`` does)."""
-    if len(made) >= MADE:
-        made.clear()
-    made[seq] = record
 
 
 def _entry_at(offsets: list[int], position: int) -> int:

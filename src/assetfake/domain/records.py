@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TypeVar
 
 import msgspec
 
@@ -23,6 +24,8 @@ from assetfake.domain.timestamps import format_ms
 #: The tags of every record that has none (most history): one immutable mapping, not a dict each.
 NO_TAGS: Mapping[str, str] = MappingProxyType({})
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class ResourceMemo:
@@ -42,9 +45,7 @@ class ResourceMemo:
     def instant(self, ms: int) -> str:
         text = self._instants.get(ms)
         if text is None:
-            if len(self._instants) >= self._limit:
-                self._instants.clear()
-            text = self._instants[ms] = format_ms(ms)
+            text = remember(self._instants, ms, format_ms(ms), self._limit)
         return text
 
     def optional_instant(self, ms: int | None) -> str | None:
@@ -53,27 +54,30 @@ class ResourceMemo:
     def data_version(self, run_id: str) -> str:
         version = self._versions.get(run_id)
         if version is None:
-            if len(self._versions) >= self._limit:
-                self._versions.clear()
-            version = self._versions[run_id] = ids.data_version(run_id)
+            version = remember(self._versions, run_id, ids.data_version(run_id), self._limit)
         return version
 
     def finished_run(self, record: RunRecord) -> Run:
         """The resource of a terminal run, which nothing can change any more."""
         run = self._runs.get(record.seq)
         if run is None:
-            if len(self._runs) >= self._limit:
-                self._runs.clear()
-            run = self._runs[record.seq] = record.build(self)
+            run = remember(self._runs, record.seq, record.build(self), self._limit)
         return run
 
     def materialization(self, record: MaterializationRecord) -> Materialization:
         mat = self._materializations.get(record.seq)
         if mat is None:
-            if len(self._materializations) >= self._limit:
-                self._materializations.clear()
-            mat = self._materializations[record.seq] = record.build(self)
+            mat = remember(self._materializations, record.seq, record.build(self), self._limit)
         return mat
+
+
+def remember(table: dict[K, V], key: K, value: V, limit: int) -> V:
+    """Keep ``value`` under ``key`` in a bounded memo: when the table is full it starts again
+    empty (what a page needs again comes back at once). Returns ``value``."""
+    if len(table) >= limit:
+        table.clear()
+    table[key] = value
+    return value
 
 
 def copied_metadata(metadata: Mapping[str, object]) -> dict[str, object]:
